@@ -1,0 +1,7 @@
+"""Allow ``python -m flowwidgets``."""
+
+import sys
+
+from flowwidgets.cli import main
+
+sys.exit(main())
