@@ -1,0 +1,1 @@
+"""Benchmarks for flowwidgets, run as scripts (``python -m bench.<name>``), never as timed tests."""
