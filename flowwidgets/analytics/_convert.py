@@ -1,0 +1,132 @@
+"""Shared conversions for the frame builders: raw JSON access, UTC datetimes, statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+#: dtype of every datetime column the analytics layer returns.
+UTC_DTYPE = "datetime64[ns, UTC]"
+
+#: dtype of every text column the analytics layer returns (missing values are ``pd.NA``).
+STRING_DTYPE = "string"
+
+#: Execution statuses the Platform API documents, in the order of a run's life.
+KNOWN_STATUSES: tuple[str, ...] = (
+    "UNKNOWN",
+    "RUNNING",
+    "ERROR",
+    "TERMINATED",
+    "COMPLETED",
+    "FAILED",
+)
+
+#: Statuses after which an execution no longer changes.
+TERMINAL_STATUSES: frozenset[str] = frozenset({"ERROR", "TERMINATED", "COMPLETED", "FAILED"})
+
+
+def raw_of(item: Any) -> dict[str, Any]:
+    """Return the JSON dict behind a model object (its ``raw`` field) or the dict itself."""
+    if isinstance(item, Mapping):
+        return dict(item)
+    raw = getattr(item, "raw", None)
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    raise TypeError(
+        f"expected a Genesys JSON object or a flowwidgets model with a .raw dict, "
+        f"got {type(item).__name__}"
+    )
+
+
+def entities_of(source: Any, key: str = "entities") -> list[dict[str, Any]]:
+    """Return the list of JSON objects in a listing, a single object, a list, or ``None``.
+
+    A dict with an ``entities`` key (an ``*EntityListing`` page) yields its entities, any
+    other dict or model is one object, and an iterable yields one object per item.
+    """
+    if source is None:
+        return []
+    if isinstance(source, Mapping) or hasattr(source, "raw"):
+        data = raw_of(source)
+        if key in data and isinstance(data[key], list):
+            return [raw_of(item) for item in data[key]]
+        return [data]
+    if isinstance(source, Iterable) and not isinstance(source, (str, bytes)):
+        rows: list[dict[str, Any]] = []
+        for item in source:
+            rows.extend(entities_of(item, key))
+        return rows
+    raise TypeError(
+        f"expected Genesys JSON, a model or a list of them, got {type(source).__name__}"
+    )
+
+
+def nested(data: Mapping[str, Any], *keys: str) -> Any:
+    """Return ``data[k1][k2]...`` or ``None`` when any level is missing or not a dict."""
+    value: Any = data
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def to_utc(values: Iterable[Any]) -> pd.Series:
+    """Convert epoch milliseconds, ISO-8601 strings and datetimes, mixed, to UTC datetimes.
+
+    Genesys sends FlowVersion dates as epoch milliseconds and every other date as an ISO
+    string, so one column can hold both. Naive datetimes are taken as UTC. Values that are
+    neither become ``NaT``.
+    """
+    series = pd.Series(list(values), dtype=object)
+    result = pd.Series(pd.NaT, index=series.index, dtype=UTC_DTYPE)
+    if series.empty:
+        return result
+
+    is_number = series.map(
+        lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
+    )
+    if is_number.any():
+        millis = pd.to_numeric(series[is_number], errors="coerce")
+        result[is_number] = pd.to_datetime(millis, unit="ms", utc=True).astype(UTC_DTYPE)
+
+    is_text = series.map(lambda value: isinstance(value, str) and value != "")
+    if is_text.any():
+        parsed = pd.to_datetime(series[is_text], utc=True, format="ISO8601", errors="coerce")
+        result[is_text] = parsed.astype(UTC_DTYPE)
+
+    is_datetime = ~is_number & ~is_text & series.notna()
+    if is_datetime.any():
+        parsed = pd.to_datetime(series[is_datetime], utc=True, errors="coerce")
+        result[is_datetime] = parsed.astype(UTC_DTYPE)
+    return result
+
+
+def utc_timestamp(value: Any) -> pd.Timestamp:
+    """Return one value (datetime, ISO string, epoch ms or ``None`` for now) as a UTC Timestamp."""
+    if value is None:
+        return pd.Timestamp.now(tz="UTC")
+    converted = to_utc([value]).iloc[0]
+    if pd.isna(converted):
+        raise ValueError(f"cannot read {value!r} as a date and time")
+    return pd.Timestamp(converted)
+
+
+def status_categorical(values: Iterable[Any]) -> pd.Series:
+    """Return statuses as a categorical with the documented ones first and unknown ones appended.
+
+    Statuses are upper-cased because the API sends enums in upper case. An unknown status
+    is kept as sent so a newer API value is never lost.
+    """
+    series = pd.Series(list(values), dtype=object)
+    series = series.map(lambda value: value.upper() if isinstance(value, str) else None)
+    extra = sorted({value for value in series.dropna() if value not in KNOWN_STATUSES})
+    dtype = pd.CategoricalDtype([*KNOWN_STATUSES, *extra])
+    return series.astype(dtype)
+
+
+def empty_frame(columns: Mapping[str, Any]) -> pd.DataFrame:
+    """Return an empty DataFrame with the given column -> dtype mapping."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})

@@ -1,0 +1,426 @@
+"""Reconcile the launch ledger with execution statuses, execution history and aggregates.
+
+All work is done with pandas merges and group-bys, never a Python loop per execution,
+so a ledger of 100,000 launches reconciles quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+
+from flowwidgets.analytics._convert import (
+    STRING_DTYPE,
+    TERMINAL_STATUSES,
+    UTC_DTYPE,
+    status_categorical,
+    utc_timestamp,
+)
+from flowwidgets.analytics._frames import aggregates_frame, executions_frame, history_frame
+from flowwidgets.analytics._ledger import LEDGER_COLUMNS, Ledger
+
+#: Intervals that end less than this long before ``now`` are provisional, because
+#: Genesys may still restate recent analytics.
+PROVISIONAL_AFTER = timedelta(days=3)
+
+#: Bucket size for launches outside every aggregate interval when none is given or inferable.
+DEFAULT_GRANULARITY = timedelta(hours=1)
+
+_FAILED_STATUSES = ("ERROR", "FAILED", "TERMINATED")
+_KEY = "_flow_key"
+
+
+def _as_frame(source: Any, builder: Callable[[Any], pd.DataFrame]) -> pd.DataFrame:
+    return source if isinstance(source, pd.DataFrame) else builder(source)
+
+
+def _ledger_frame(ledger_or_frame: Ledger | pd.DataFrame) -> pd.DataFrame:
+    frame = (
+        ledger_or_frame.frame() if isinstance(ledger_or_frame, Ledger) else ledger_or_frame.copy()
+    )
+    missing = [column for column in ("name", "flow_id", "launched_at") if column not in frame]
+    if missing:
+        raise ValueError(
+            f"the ledger frame lacks the column(s) {', '.join(missing)}; "
+            "pass a Ledger or the result of Ledger.frame()"
+        )
+    for column, dtype in LEDGER_COLUMNS.items():
+        if column not in frame:
+            frame[column] = pd.Series(
+                pd.NA if dtype != UTC_DTYPE else pd.NaT, index=frame.index, dtype=dtype
+            )
+    frame["launched_at"] = frame["launched_at"].astype(UTC_DTYPE)
+    return frame.reset_index(drop=True)
+
+
+def _flow_key(frame: pd.DataFrame, keyed: bool) -> pd.Series:
+    """Return the merge key for per-flow buckets, as object dtype on every side of a merge."""
+    if keyed:
+        return frame["flow_id"].astype(object)
+    return pd.Series("", index=frame.index, dtype=object)
+
+
+def _granularity(aggregates: pd.DataFrame, granularity: str | timedelta | None) -> pd.Timedelta:
+    if granularity is not None:
+        return pd.Timedelta(granularity)
+    lengths = (aggregates["interval_end"] - aggregates["interval_start"]).dropna()
+    if lengths.empty:
+        return pd.Timedelta(DEFAULT_GRANULARITY)
+    return pd.Timedelta(lengths.mode().iloc[0])
+
+
+def _buckets(aggregates: pd.DataFrame, keyed: bool) -> pd.DataFrame:
+    """Sum ``nFlowExecutions`` per flow (when grouped by flow) and interval."""
+    frame = aggregates[aggregates["metric"].fillna("nFlowExecutions") == "nFlowExecutions"]
+    frame = frame.dropna(subset=["interval_start", "interval_end"]).copy()
+    frame[_KEY] = _flow_key(frame, keyed)
+    frame = frame.dropna(subset=[_KEY])
+    buckets = frame.groupby(
+        [_KEY, "interval_start", "interval_end"], as_index=False, observed=True
+    )["count"].sum()
+    buckets[_KEY] = buckets[_KEY].astype(object)
+    return buckets.rename(columns={"count": "bucket_count"})
+
+
+def _assign_intervals(
+    launches: pd.DataFrame, buckets: pd.DataFrame, granularity: pd.Timedelta
+) -> pd.DataFrame:
+    """Add ``interval_start``/``interval_end``: the aggregate bucket holding each launch time.
+
+    A launch outside every bucket gets a bucket of ``granularity`` floored in UTC.
+    """
+    launches = launches.copy()
+    launches["interval_start"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
+    launches["interval_end"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
+
+    timed = launches["launched_at"].notna()
+    if not buckets.empty and timed.any():
+        left = launches.loc[timed, [_KEY, "launched_at"]].reset_index().sort_values("launched_at")
+        right = buckets[[_KEY, "interval_start", "interval_end"]].sort_values("interval_start")
+        matched = pd.merge_asof(
+            left,
+            right,
+            left_on="launched_at",
+            right_on="interval_start",
+            by=_KEY,
+            direction="backward",
+        ).set_index("index")
+        inside = matched["launched_at"] < matched["interval_end"]
+        launches.loc[inside[inside].index, "interval_start"] = matched.loc[inside, "interval_start"]
+        launches.loc[inside[inside].index, "interval_end"] = matched.loc[inside, "interval_end"]
+
+    outside = timed & launches["interval_start"].isna()
+    floored = launches.loc[outside, "launched_at"].dt.floor(granularity)
+    launches.loc[outside, "interval_start"] = floored
+    launches.loc[outside, "interval_end"] = floored + granularity
+    return launches
+
+
+def _merge_executions(launches: pd.DataFrame, executions: pd.DataFrame) -> pd.DataFrame:
+    polled = executions.dropna(subset=["execution_id"]).drop_duplicates("execution_id", keep="last")
+    polled = polled[["execution_id", "status", "finished_at", "error_code"]].rename(
+        columns={"status": "_status", "finished_at": "_finished_at", "error_code": "_error_code"}
+    )
+    merged = launches.merge(polled, on="execution_id", how="left")
+
+    polled_status = merged["_status"].astype(object)
+    recorded_status = merged["status"].astype(object)
+    merged["status"] = status_categorical(
+        polled_status.where(polled_status.notna(), recorded_status)
+    )
+    merged["finished_at"] = merged["_finished_at"].fillna(merged["finished_at"]).astype(UTC_DTYPE)
+    merged["error_code"] = merged["_error_code"].fillna(merged["error_code"]).astype(STRING_DTYPE)
+    return merged.drop(columns=["_status", "_finished_at", "_error_code"])
+
+
+def _merge_history(
+    launches: pd.DataFrame, history: pd.DataFrame | None, now: pd.Timestamp
+) -> pd.DataFrame:
+    recorded = launches["in_history"].astype("boolean")
+    if history is None:
+        launches["in_history"] = recorded
+        launches["history_started_at"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
+    else:
+        # NOTE: whether a history instance id equals the launch's execution id is not
+        # documented, so a record also matches by execution name.
+        by_id = history.dropna(subset=["instance_id"]).drop_duplicates("instance_id")
+        by_id = by_id[["instance_id", "started_at"]].rename(
+            columns={"instance_id": "execution_id", "started_at": "_started_by_id"}
+        )
+        by_name = history.dropna(subset=["name"]).drop_duplicates("name")
+        by_name = by_name[["name", "started_at"]].rename(columns={"started_at": "_started_by_name"})
+        by_name["_named"] = True
+        by_id["_identified"] = True
+
+        launches = launches.merge(by_id, on="execution_id", how="left").merge(
+            by_name, on="name", how="left"
+        )
+        found = launches["_identified"].notna() | launches["_named"].notna()
+        launches["in_history"] = (found | recorded.fillna(False)).astype("boolean")
+        launches["history_started_at"] = (
+            launches["_started_by_id"].fillna(launches["_started_by_name"]).astype(UTC_DTYPE)
+        )
+        launches = launches.drop(
+            columns=["_started_by_id", "_started_by_name", "_named", "_identified"]
+        )
+
+    seen_now = (
+        launches["in_history"].fillna(False).astype(bool) & launches["history_seen_at"].isna()
+    )
+    launches.loc[seen_now, "history_seen_at"] = now
+    return launches
+
+
+def _merge_counts(
+    launches: pd.DataFrame, buckets: pd.DataFrame | None, now: pd.Timestamp
+) -> pd.DataFrame:
+    recorded = launches["counted"].astype("boolean")
+    if buckets is None:
+        launches["counted"] = recorded
+    else:
+        ran = launches["launch_outcome"].astype(object) != "error"
+        launches["_ran"] = ran.astype(int)
+        expected = launches.groupby([_KEY, "interval_start"], dropna=False)["_ran"].transform("sum")
+        merged = launches.merge(buckets, on=[_KEY, "interval_start", "interval_end"], how="left")
+        bucket_count = merged["bucket_count"].fillna(0).astype("int64").to_numpy()
+
+        # Aggregates are counts, not ids: a bucket that covers all our launches counts
+        # each of them, an empty bucket counts none, and a partly filled one is unknown.
+        counted = pd.Series(pd.NA, index=launches.index, dtype="boolean")
+        counted[bucket_count >= expected.to_numpy()] = True
+        counted[bucket_count == 0] = False
+        counted[~ran.to_numpy()] = False
+        counted[recorded.fillna(False).to_numpy()] = True
+        launches = launches.drop(columns=["_ran"])
+        launches["counted"] = counted
+
+    counted_now = launches["counted"].fillna(False).astype(bool) & launches["counted_at"].isna()
+    launches.loc[counted_now, "counted_at"] = now
+    return launches
+
+
+RECONCILED_COLUMNS = (
+    "name",
+    "execution_id",
+    "flow_id",
+    "flow_version",
+    "launch_outcome",
+    "launched_at",
+    "status",
+    "started",
+    "finished",
+    "finished_at",
+    "error_code",
+    "in_history",
+    "history_started_at",
+    "history_seen_at",
+    "interval_start",
+    "interval_end",
+    "counted",
+    "counted_at",
+    "provisional",
+    "finish_delay_s",
+    "history_delay_s",
+    "count_delay_s",
+)
+
+
+def reconcile_executions(
+    ledger_or_frame: Ledger | pd.DataFrame,
+    executions: Any = None,
+    history: Any = None,
+    aggregates: Any = None,
+    now: Any = None,
+    *,
+    granularity: str | timedelta | None = None,
+    provisional_after: timedelta = PROVISIONAL_AFTER,
+) -> pd.DataFrame:
+    """Join each launch in the ledger with what the API shows about it, one row per launch.
+
+    Parameters
+    ----------
+    ledger_or_frame
+        A :class:`Ledger` or its ``frame()``.
+    executions, history, aggregates
+        Results of ``GET /api/v2/flows/executions/{id}``,
+        ``POST /api/v2/flows/instances/query`` and
+        ``POST /api/v2/analytics/flowexecutions/aggregates/query`` as models, raw JSON
+        or the frames of the matching builders. ``None`` means "not checked": the
+        ledger's recorded values are used and unknown ones stay ``<NA>``.
+    now
+        The time of the observation (default: the current time), used for
+        ``history_seen_at`` and ``counted_at`` when the ledger has none, and for
+        ``provisional``.
+    granularity
+        Bucket length for launches outside every aggregate interval, as a timedelta or an
+        ISO-8601 duration such as ``PT1H``; default: the most common aggregate interval
+        length, else one hour.
+    provisional_after
+        How long after its end an interval's counts are taken as final.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``execution_id``, ``flow_id``, ``flow_version``,
+        ``launch_outcome``, ``launched_at``; ``status`` (categorical, the polled status
+        or else the recorded one), ``started`` (any status but UNKNOWN, a completion
+        time or a history record),
+        ``finished`` (terminal status), ``finished_at``, ``error_code``; ``in_history``,
+        ``history_started_at`` (the record's start time), ``history_seen_at``;
+        ``interval_start``/``interval_end`` (the aggregate bucket of the launch time),
+        ``counted`` (``True`` when the bucket's ``nFlowExecutions`` covers every launch
+        in it, ``False`` when the bucket is empty, ``<NA>`` when partly filled or not
+        checked), ``counted_at``, ``provisional``; and ``finish_delay_s``,
+        ``history_delay_s``, ``count_delay_s``: float seconds from launch to completion
+        and to when flowwidgets first saw the execution in history and in analytics
+        (an upper bound when first seen by this call). Datetimes are UTC.
+    """
+    observed_at = utc_timestamp(now).tz_convert("UTC")
+    launches = _ledger_frame(ledger_or_frame)
+
+    polled = _as_frame(executions, executions_frame) if executions is not None else None
+    records = _as_frame(history, history_frame) if history is not None else None
+    counts = _as_frame(aggregates, aggregates_frame) if aggregates is not None else None
+
+    # NOTE: aggregates grouped by flowId are matched per flow; ungrouped ones count every
+    # flow together. Which timestamp Genesys buckets an execution by is not documented;
+    # this uses the launch time.
+    keyed = counts is not None and bool(counts["flow_id"].notna().any())
+    launches[_KEY] = _flow_key(launches, keyed)
+    buckets = _buckets(counts, keyed) if counts is not None else None
+    empty_counts = aggregates_frame(None)
+    step = _granularity(counts if counts is not None else empty_counts, granularity)
+
+    if polled is not None:
+        launches = _merge_executions(launches, polled)
+    launches["status"] = status_categorical(launches["status"].astype(object))
+    launches = _merge_history(launches, records, observed_at)
+    launches = _assign_intervals(
+        launches, buckets if buckets is not None else _buckets(empty_counts, False), step
+    )
+    launches = _merge_counts(launches, buckets, observed_at)
+
+    status = launches["status"].astype(object)
+    launches["finished"] = status.isin(TERMINAL_STATUSES).astype(bool)
+    launches["started"] = (
+        (status.notna() & (status != "UNKNOWN"))
+        | launches["in_history"].fillna(False).astype(bool)
+        | launches["finished_at"].notna()
+    ).astype(bool)
+    launches["provisional"] = (launches["interval_end"] > observed_at - provisional_after).astype(
+        bool
+    )
+    launches["finish_delay_s"] = (
+        launches["finished_at"] - launches["launched_at"]
+    ).dt.total_seconds()
+    launches["history_delay_s"] = (
+        launches["history_seen_at"] - launches["launched_at"]
+    ).dt.total_seconds()
+    launches["count_delay_s"] = (
+        launches["counted_at"] - launches["launched_at"]
+    ).dt.total_seconds()
+    return launches[list(RECONCILED_COLUMNS)]
+
+
+def reconcile_intervals(
+    ledger_or_frame: Ledger | pd.DataFrame,
+    executions: Any = None,
+    history: Any = None,
+    aggregates: Any = None,
+    now: Any = None,
+    *,
+    granularity: str | timedelta | None = None,
+    provisional_after: timedelta = PROVISIONAL_AFTER,
+) -> pd.DataFrame:
+    """Compare launches with ``nFlowExecutions`` counts, one row per interval (and flow).
+
+    Takes the same arguments as :func:`reconcile_executions`. Intervals are the buckets
+    of the aggregates, plus ``granularity`` buckets for launches outside them. Rows are
+    per flow when the aggregates were grouped by ``flowId`` (``flow_id`` is ``<NA>``
+    otherwise).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``interval_start``, ``interval_end`` (UTC), ``flow_id``; integer counts
+        ``launched`` (launches whose request did not fail), ``launch_failed``,
+        ``started``, ``finished``, ``failed`` (ERROR, FAILED or TERMINATED),
+        ``in_history``; ``counted`` (``nFlowExecutions``, ``<NA>`` without aggregates),
+        ``missing`` (launched minus counted, at least 0), ``extra`` (counted minus
+        launched, at least 0: executions from other callers, such as Architect or
+        another tool) and ``provisional`` (the interval ended less than
+        ``provisional_after`` before ``now``, so Genesys may still restate its counts).
+    """
+    observed_at = utc_timestamp(now).tz_convert("UTC")
+    reconciled = reconcile_executions(
+        ledger_or_frame,
+        executions,
+        history,
+        aggregates,
+        observed_at,
+        granularity=granularity,
+        provisional_after=provisional_after,
+    )
+    counts = _as_frame(aggregates, aggregates_frame) if aggregates is not None else None
+    keyed = counts is not None and bool(counts["flow_id"].notna().any())
+
+    frame = pd.DataFrame(
+        {
+            _KEY: _flow_key(reconciled, keyed),
+            "interval_start": reconciled["interval_start"],
+            "interval_end": reconciled["interval_end"],
+            "launched": (reconciled["launch_outcome"].astype(object) != "error").astype(int),
+            "launch_failed": (reconciled["launch_outcome"].astype(object) == "error").astype(int),
+            "started": reconciled["started"].astype(int),
+            "finished": reconciled["finished"].astype(int),
+            "failed": reconciled["status"].astype(object).isin(_FAILED_STATUSES).astype(int),
+            "in_history": reconciled["in_history"].fillna(False).astype(int),
+        }
+    ).dropna(subset=["interval_start"])
+    keys = [_KEY, "interval_start", "interval_end"]
+    grouped = frame.groupby(keys, as_index=False).sum()
+
+    if counts is not None:
+        buckets = _buckets(counts, keyed)
+        grouped = grouped.merge(buckets, on=keys, how="outer")
+        tallies = ["launched", "launch_failed", "started", "finished", "failed", "in_history"]
+        grouped[tallies] = grouped[tallies].fillna(0)
+        grouped["counted"] = grouped["bucket_count"].fillna(0).astype("Int64")
+        grouped = grouped.drop(columns=["bucket_count"])
+    else:
+        grouped["counted"] = pd.Series(pd.NA, index=grouped.index, dtype="Int64")
+
+    for column in ("launched", "launch_failed", "started", "finished", "failed", "in_history"):
+        grouped[column] = grouped[column].astype("int64")
+    grouped["missing"] = (grouped["launched"] - grouped["counted"]).clip(lower=0).astype("Int64")
+    grouped["extra"] = (grouped["counted"] - grouped["launched"]).clip(lower=0).astype("Int64")
+    grouped["provisional"] = (grouped["interval_end"] > observed_at - provisional_after).astype(
+        bool
+    )
+    grouped["flow_id"] = (
+        grouped[_KEY].where(grouped[_KEY] != "", None).astype(STRING_DTYPE)
+        if keyed
+        else (pd.Series(pd.NA, index=grouped.index, dtype=STRING_DTYPE))
+    )
+    columns = [
+        "interval_start",
+        "interval_end",
+        "flow_id",
+        "launched",
+        "launch_failed",
+        "started",
+        "finished",
+        "failed",
+        "in_history",
+        "counted",
+        "missing",
+        "extra",
+        "provisional",
+    ]
+    result = grouped[columns].sort_values(["interval_start", "flow_id"], kind="stable")
+    result["interval_start"] = result["interval_start"].astype(UTC_DTYPE)
+    result["interval_end"] = result["interval_end"].astype(UTC_DTYPE)
+    return result.reset_index(drop=True)
