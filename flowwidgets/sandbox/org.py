@@ -1,0 +1,184 @@
+"""The mutable state of a simulated org: tokens, executions, rate windows and fault counters."""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flowwidgets.sandbox.clock import SandboxClock
+from flowwidgets.sandbox.scenario import (
+    FaultSpec,
+    FlowSpec,
+    SandboxOAuthClient,
+    Scenario,
+    VersionSpec,
+    resolve_time,
+)
+
+
+@dataclass
+class IssuedToken:
+    """An access token the sandbox's login host issued."""
+
+    client: SandboxOAuthClient
+    region: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked: bool = False
+
+
+@dataclass
+class ExecutionState:
+    """One launched execution; its status follows from the clock."""
+
+    id: str
+    name: str
+    flow_id: str
+    flow_name: str
+    flow_type: str
+    version_id: str
+    division_id: str
+    client_id: str
+    input_data: dict[str, Any]
+    date_launched: datetime
+    duration_seconds: float
+    failure: dict[str, Any] | None
+    failure_status: str
+    output_data: dict[str, Any]
+    in_history: bool
+
+    @property
+    def date_completed(self) -> datetime:
+        """Time the execution ends (or ended)."""
+        return self.date_launched + timedelta(seconds=self.duration_seconds)
+
+    def status_at(self, now: datetime) -> str:
+        """Return the execution status at scenario time ``now``."""
+        if now < self.date_completed:
+            return "RUNNING"
+        return self.failure_status if self.failure is not None else "COMPLETED"
+
+
+@dataclass
+class FaultCounter:
+    """How many matching requests a fault has seen, and its rate window."""
+
+    spec: FaultSpec
+    seen: int = 0
+    window: deque[datetime] = field(default_factory=deque)
+
+
+class RateWindow:
+    """A sliding one-minute window of request times for one key."""
+
+    def __init__(self) -> None:
+        self._times: dict[str, deque[datetime]] = {}
+
+    def admit(self, key: str, limit: int, now: datetime) -> int | None:
+        """Record a request and return None, or return Retry-After seconds when over ``limit``."""
+        times = self._times.setdefault(key, deque())
+        return admit_into(times, limit, now)
+
+
+def admit_into(times: deque[datetime], limit: int, now: datetime) -> int | None:
+    """Record ``now`` in ``times`` unless ``limit`` requests happened in the last minute."""
+    horizon = now - timedelta(seconds=60)
+    while times and times[0] <= horizon:
+        times.popleft()
+    if len(times) >= limit:
+        wait = (times[0] + timedelta(seconds=60) - now).total_seconds()
+        return max(1, math.ceil(wait))
+    times.append(now)
+    return None
+
+
+class OrgState:
+    """Everything about the simulated org that changes while it runs."""
+
+    def __init__(self, scenario: Scenario, clock: SandboxClock) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.lock = threading.RLock()
+        start = clock.now()
+        self.start = start
+
+        self.flows: dict[str, FlowSpec] = {flow.id: flow for flow in scenario.flows}
+        self.published_at: dict[str, datetime | None] = {
+            flow.id: resolve_time(flow.published_at, start)
+            if flow.published_at is not None
+            else None
+            for flow in scenario.flows
+        }
+        self.execution_data_enabled = scenario.execution_data_enabled
+        enabled_at = scenario.execution_data_enabled_at
+        if enabled_at is None and scenario.execution_data_enabled:
+            enabled_at = -30 * 86400.0
+        self.execution_data_enabled_at: datetime | None = (
+            resolve_time(enabled_at, start) if enabled_at is not None else None
+        )
+        self.execution_data_modified_at: datetime = (
+            self.execution_data_enabled_at or start - timedelta(days=30)
+        )
+
+        self.tokens: dict[str, IssuedToken] = {}
+        self.executions: dict[str, ExecutionState] = {}
+        self.client_windows = RateWindow()
+        self.token_windows = RateWindow()
+        self.faults = [FaultCounter(spec) for spec in scenario.faults]
+
+    def version_created(self, version: VersionSpec) -> datetime:
+        """Return the creation time of a flow version."""
+        return resolve_time(version.created_at, self.start)
+
+    def issue_token(self, client: SandboxOAuthClient, region: str) -> tuple[str, IssuedToken]:
+        """Issue a new access token for ``client`` on ``region``."""
+        now = self.clock.now()
+        token = secrets.token_urlsafe(32)
+        issued = IssuedToken(
+            client=client,
+            region=region,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=client.token_lifetime_seconds),
+        )
+        with self.lock:
+            self.tokens[token] = issued
+        return token, issued
+
+    def history_captures(self, flow_id: str) -> bool:
+        """Return whether executions of this flow are stored in the execution history now.
+
+        Execution data must be on, and the flow must have been published after it
+        was turned on.
+        """
+        published = self.published_at.get(flow_id)
+        enabled_at = self.execution_data_enabled_at
+        if not self.execution_data_enabled or enabled_at is None or published is None:
+            return False
+        return published >= enabled_at
+
+    def set_execution_data(self, enabled: bool) -> None:
+        """Turn the org's execution-data setting on or off."""
+        now = self.clock.now()
+        with self.lock:
+            if enabled and not self.execution_data_enabled:
+                self.execution_data_enabled_at = now
+            self.execution_data_enabled = enabled
+            self.execution_data_modified_at = now
+
+    def republish(self, flow_id: str) -> None:
+        """Publish the flow's published version again, as Architect's Publish button does."""
+        with self.lock:
+            flow = self.flows[flow_id]
+            if flow.published_version is None:
+                raise ValueError(f"flow {flow_id} has no published version to republish")
+            self.published_at[flow_id] = self.clock.now()
+
+    def new_execution_id(self) -> str:
+        """Return a fresh execution id."""
+        return str(uuid.uuid4())
