@@ -1,0 +1,1025 @@
+"""The doctor: offline checks plus connected checks against a real org or the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from flowwidgets.api import (
+    ApiError,
+    AuthError,
+    Execution,
+    Flow,
+    FlowVersion,
+    LaunchResult,
+    MissingPermissionError,
+    NotFoundError,
+    RateLimitError,
+    RegionMismatchError,
+)
+from flowwidgets.api.errors import ApiConnectionError, UnauthorizedError
+from flowwidgets.diagnose._match import quote_list
+from flowwidgets.diagnose.findings import Finding, Severity, make_finding
+from flowwidgets.diagnose.inputs import check_inputs
+from flowwidgets.diagnose.launch_body import LaunchIntent, read_launch_body
+from flowwidgets.diagnose.offline import check_request, check_response
+from flowwidgets.diagnose.parse import (
+    ObservedRequest,
+    ObservedResponse,
+    parse_request,
+    parse_response,
+)
+from flowwidgets.diagnose.report import Report
+from flowwidgets.diagnose.routes import LAUNCH_PATH, region_domains
+
+if TYPE_CHECKING:
+    from flowwidgets.api import GenesysClient
+
+logger = logging.getLogger("flowwidgets.diagnose")
+
+# Codes after which a launch cannot run the flow at all.
+_LAUNCH_BLOCKERS = frozenset(
+    {
+        "request.missing-flow-id",
+        "request.not-json",
+        "request.invalid-field-value",
+        "inputs.not-object",
+        "flow.not-found",
+        "flow.not-launchable",
+        "flow.not-published",
+        "auth.region-mismatch",
+    }
+)
+
+# Plain words for flowErrorInfo codes of workflows.
+_ERROR_MEANINGS = {
+    "error.workflow.expression.unexpectedNull": "an expression in the workflow needed a value but "
+    "found null",
+}
+
+
+class _ConnectionFailedError(Exception):
+    """The API could not be reached; the doctor stops its connected checks."""
+
+
+@dataclass
+class _State:
+    """What the connected checks learned so far."""
+
+    report: Report
+    request: ObservedRequest | None
+    intent: LaunchIntent | None
+    flow: Flow | None = None
+    version: FlowVersion | None = None
+    input_findings: list[Finding] = field(default_factory=list)
+
+
+class Doctor:
+    """Explain why a launched workflow did not visibly run, from what was sent, seen and stored.
+
+    Parameters
+    ----------
+    client
+        A `GenesysClient` for the org to check (a real org or the sandbox), or ``None`` for offline
+        checks only.
+    max_wait
+        Seconds to follow a launched execution before reporting ``execution.still-running``. On the
+        sandbox the doctor advances the sandbox clock instead of sleeping.
+    analytics_wait
+        Seconds to wait for a launched execution to show in history and analytics.
+    """
+
+    def __init__(
+        self,
+        client: GenesysClient | None,
+        *,
+        max_wait: float = 300.0,
+        analytics_wait: float = 600.0,
+    ) -> None:
+        self.client = client
+        self.max_wait = max_wait
+        self.analytics_wait = analytics_wait
+
+    async def run(
+        self,
+        request: ObservedRequest | str | bytes | None = None,
+        response: ObservedResponse | str | bytes | None = None,
+        flow_id: str | None = None,
+        execution_id: str | None = None,
+        launch: bool = False,
+        force: bool = False,
+    ) -> Report:
+        """Run every check that the given inputs allow and return the report.
+
+        Parameters
+        ----------
+        request, response
+            What the person sent and got back, parsed or as text.
+        flow_id
+            Flow to check when the request has none (or no request was given).
+        execution_id
+            An execution that already ran, to explain (GET /api/v2/flows/executions/{id}).
+        launch
+            Launch the request body as sent (POST /api/v2/flows/executions), follow the execution to
+            its end and check where it shows. Skipped when the launch cannot run the flow at all.
+        force
+            Launch even when a check says the launch cannot run the flow, as long as the body
+            has a flowId.
+        """
+        observed = parse_request(request) if isinstance(request, (str, bytes)) else request
+        seen = parse_response(response) if isinstance(response, (str, bytes)) else response
+        intent = (
+            read_launch_body(observed.body)
+            if observed and isinstance(observed.body, dict)
+            else None
+        )
+        report = Report(context=self._initial_context(observed))
+        state = _State(report=report, request=observed, intent=intent)
+
+        offline = check_request(observed) if observed else []
+        state.input_findings = [
+            finding for finding in offline if finding.code.startswith("inputs.")
+        ]
+        report.extend(finding for finding in offline if not finding.code.startswith("inputs."))
+
+        flow_id = flow_id or (
+            intent.flow_id if intent and isinstance(intent.flow_id, str) else None
+        )
+        if flow_id:
+            report.context["flow_id"] = flow_id
+        response_findings = check_response(seen, observed) if seen is not None else []
+
+        if self.client is None:
+            report.extend(state.input_findings)
+            report.extend(response_findings)
+            report.extend([_offline_note()])
+            return report
+
+        try:
+            await self._connected(state, flow_id, execution_id, response_findings, launch, force)
+        except _ConnectionFailedError as error:
+            report.extend(state.input_findings)
+            report.extend(
+                [
+                    make_finding(
+                        "doctor.connection-failed",
+                        f"The doctor could not reach {self.client.api_base_url}: {error}",
+                        "Check the network, the region and any proxy settings, then run the doctor "
+                        "again.",
+                        {"host": self.client.api_base_url},
+                    )
+                ]
+            )
+        report.extend(self._rate_limits())
+        return report
+
+    def _initial_context(self, observed: ObservedRequest | None) -> dict[str, Any]:
+        context: dict[str, Any] = {}
+        if self.client is not None:
+            context["host"] = self.client.api_base_url
+            context["region"] = self.client.region.domain
+            if getattr(self.client, "sandbox", None) is not None:
+                context["sandbox"] = True
+        if observed is not None and observed.url:
+            context["request_url"] = observed.url
+        return context
+
+    async def _connected(
+        self,
+        state: _State,
+        flow_id: str | None,
+        execution_id: str | None,
+        response_findings: list[Finding],
+        launch: bool,
+        force: bool,
+    ) -> None:
+        report = state.report
+        await self._check_identity(state)
+
+        execution = None
+        if execution_id:
+            report.context["execution_id"] = execution_id
+            execution = await self._find_execution(state, execution_id)
+            if execution is not None and not flow_id:
+                flow_id = execution.flow_id
+                if flow_id:
+                    report.context["flow_id"] = flow_id
+
+        if flow_id:
+            await self._check_flow(state, flow_id)
+
+        self._check_inputs(state, execution)
+        report.extend(response_findings)
+        await self._check_history_setting(state)
+
+        if execution is not None:
+            report.extend(self._explain_outcome(state, execution))
+        elif not execution_id and not launch:
+            accepted = next((f for f in response_findings if f.code == "response.accepted"), None)
+            if accepted is not None and accepted.evidence.get("execution_id"):
+                found = await self._find_execution(state, str(accepted.evidence["execution_id"]))
+                if found is not None:
+                    report.extend(self._explain_outcome(state, found))
+
+        if launch:
+            await self._launch(state, force)
+
+    # Identity and region.
+
+    async def _check_identity(self, state: _State) -> None:
+        assert self.client is not None
+        token = await self._call(state, self.client.get_token_info())
+        if token is not None:
+            name = token.organization_name or token.organization_id
+            state.report.context["organization"] = name
+
+        host = state.request.host if state.request else None
+        domains = region_domains()
+        client_domain = self.client.region.domain
+        if host and host.startswith("api.") and host[4:] in domains and host[4:] != client_domain:
+            state.report.extend(
+                [
+                    make_finding(
+                        "auth.region-mismatch",
+                        f"The request went to {host} (region {domains[host[4:]]}), but the "
+                        "credentials checked here "
+                        f"belong to an org in {client_domain} (login.{client_domain}). A token is "
+                        "only valid on the "
+                        f"API host of the region that issued it, so every call to {host} with it "
+                        "answers 401.",
+                        f"Send the requests to api.{client_domain}, or use an OAuth client of the "
+                        f"org in {host[4:]} "
+                        f"and get its token from login.{host[4:]}.",
+                        {"request_domain": host[4:], "credentials_domain": client_domain},
+                    )
+                ]
+            )
+
+    # The flow and the version that will run.
+
+    async def _check_flow(self, state: _State, flow_id: str) -> None:
+        assert self.client is not None
+        report = state.report
+        try:
+            flow = await self._call(state, self.client.get_flow(flow_id), raise_not_found=True)
+        except NotFoundError:
+            report.extend([self._flow_not_found(state, flow_id)])
+            return
+        if flow is None:
+            return
+        state.flow = flow
+        report.context["flow"] = f"{flow.name} ({flow.type})" if flow.name else flow_id
+
+        flow_type = (flow.type or "").upper()
+        # NOTE: the launch API documents workflows as launchable ("flow types that support it such
+        # as
+        # workflow"); which other types it accepts is not documented, so only WORKFLOW passes here.
+        if flow_type != "WORKFLOW":
+            report.extend(
+                [
+                    make_finding(
+                        "flow.not-launchable",
+                        f"Flow {flow.name!r} ({flow_id}) is of type {flow_type or 'unknown'}; POST "
+                        f"{LAUNCH_PATH} "
+                        "starts workflows, not "
+                        + (f"{flow_type} flows" if flow_type else "this flow")
+                        + ". "
+                        + (
+                            "An inbound call flow runs when a call arrives on a number routed to "
+                            "it."
+                            if flow_type == "INBOUNDCALL"
+                            else ""
+                        ),
+                        "Launch a flow of type WORKFLOW; to act on a call or message, move the "
+                        "logic into a workflow "
+                        "and launch that, or trigger the flow through its channel.",
+                        {"flow_id": flow_id, "type": flow_type},
+                    )
+                ]
+            )
+            return
+
+        await self._check_version(state, flow)
+
+    def _flow_not_found(self, state: _State, flow_id: str) -> Finding:
+        assert self.client is not None
+        org = state.report.context.get("organization") or "this org"
+        region = self.client.region.domain
+        return make_finding(
+            "flow.not-found",
+            f"Flow {flow_id} was not found in {org} (region {region}, {self.client.api_base_url}). "
+            "Either no "
+            "such flow exists here (it is in another org or region, was deleted, or the id is "
+            "mistyped), or "
+            "it is in a division this OAuth client's roles do not cover, which hides it the same "
+            "way.",
+            "Check the id in Architect (the flow's URL) and that it is the same org and region; if "
+            "it is, "
+            "grant the OAuth client's role the flow's division.",
+            {"flow_id": flow_id, "organization": org, "region": region},
+        )
+
+    async def _check_version(self, state: _State, flow: Flow) -> None:
+        assert self.client is not None
+        report = state.report
+        requested = state.intent.flow_version if state.intent else None
+        published = flow.published_version
+
+        if requested not in (None, ""):
+            requested = str(requested)
+            try:
+                version = await self._call(
+                    state, self.client.get_flow_version(flow.id, requested), raise_not_found=True
+                )
+            except NotFoundError:
+                report.extend(
+                    [
+                        make_finding(
+                            "flow.not-published",
+                            f"The launch asks for flowVersion {requested!r} of flow {flow.name!r}, "
+                            "which has no such "
+                            "version"
+                            + (f"; the published version is {published.id}." if published else "."),
+                            "Remove flowVersion to run the published version, or send an existing "
+                            "version id such as "
+                            + (repr(published.id) if published else "'1.0'")
+                            + ".",
+                            {
+                                "flow_id": flow.id,
+                                "requested": requested,
+                                "published": published.id if published else None,
+                            },
+                        )
+                    ]
+                )
+                return
+        elif published is None:
+            report.extend(
+                [
+                    make_finding(
+                        "flow.not-published",
+                        f"Flow {flow.name!r} ({flow.id}) has no published version, so a launch "
+                        "without flowVersion "
+                        "has nothing to run.",
+                        "Publish the flow in Architect, then launch again.",
+                        {"flow_id": flow.id, "published": None},
+                    )
+                ]
+            )
+            return
+        else:
+            version = published
+            if version.input_schema is None:
+                version = (
+                    await self._call(state, self.client.get_flow_version(flow.id, published.id))
+                    or published
+                )
+
+        if version is None:
+            return
+        state.version = version
+        report.context["version"] = version.id
+        report.extend(self._newer_versions(flow, version, requested))
+
+    def _newer_versions(self, flow: Flow, running: FlowVersion, requested: Any) -> list[Finding]:
+        findings = []
+        seen = {running.id}
+        for label, other in (
+            ("checked-in", flow.checked_in_version),
+            ("saved", flow.saved_version),
+        ):
+            if other is None or other.id in seen:
+                continue
+            seen.add(other.id)
+            when = _version_date(other)
+            running_date = _version_date(running)
+            if when is not None and running_date is not None and when <= running_date:
+                continue
+            how = (
+                f"flowVersion {requested!r} asks for it"
+                if requested
+                else "it is the published version"
+            )
+            findings.append(
+                make_finding(
+                    "flow.newer-unpublished-version",
+                    f"Flow {flow.name!r} has a {label} version {other.id}"
+                    + (f" from {when:%Y-%m-%d %H:%M} UTC" if when else "")
+                    + f" that is not published; the launch runs version {running.id} because "
+                    f"{how}, so recent "
+                    "edits made in Architect do not run.",
+                    "Publish the flow in Architect to run the latest changes (and launch without "
+                    "flowVersion).",
+                    {
+                        "flow_id": flow.id,
+                        "running": running.id,
+                        "unpublished": other.id,
+                        "kind": label,
+                    },
+                )
+            )
+        return findings
+
+    # Inputs against the schema.
+
+    def _check_inputs(self, state: _State, execution: Execution | None) -> None:
+        version = state.version or (execution.flow_version if execution else None)
+        schema = version.input_schema if version else None
+        if state.intent is None or schema is None:
+            state.report.extend(state.input_findings)
+            return
+        state.input_findings = check_inputs(state.intent, schema, version.id if version else None)
+        state.report.extend(state.input_findings)
+
+    # Execution history setting.
+
+    async def _check_history_setting(self, state: _State) -> None:
+        assert self.client is not None
+        setting = await self._call(state, self.client.get_execution_data_setting())
+        if setting is None:
+            return
+        state.report.context["execution_data"] = "enabled" if setting.enabled else "disabled"
+        if not setting.enabled:
+            state.report.extend(
+                [
+                    make_finding(
+                        "history.disabled",
+                        "The org's execution-data setting is off (the default), so no execution is "
+                        "recorded in "
+                        "execution history: POST /api/v2/flows/instances/query returns nothing "
+                        "even for runs that "
+                        "happened.",
+                        "Turn it on (Admin > Architect > Settings > Execution Data, or PATCH "
+                        '/api/v2/flows/instances/settings/executiondata {"enabled": true}), '
+                        "then republish the flow.",
+                        {"enabled": False},
+                    )
+                ]
+            )
+            return
+
+        version = state.version
+        published_at = _version_date(version) if version is not None else None
+        enabled_at = setting.date_modified
+        if (
+            version is not None
+            and enabled_at is not None
+            and published_at is not None
+            and published_at < enabled_at
+        ):
+            state.report.extend(
+                [
+                    make_finding(
+                        "history.not-republished",
+                        f"Execution data was turned on at {enabled_at:%Y-%m-%d %H:%M} UTC, but "
+                        f"version {version.id} "
+                        f"that runs was published at {published_at:%Y-%m-%d %H:%M} UTC, before "
+                        "that; a flow records "
+                        "execution history only after it is republished.",
+                        "Republish the flow in Architect (no change needed), then launch again.",
+                        {
+                            "enabled_at": enabled_at.isoformat(),
+                            "published_at": published_at.isoformat(),
+                            "version": version.id if version else None,
+                        },
+                    )
+                ]
+            )
+
+    # Executions.
+
+    async def _find_execution(self, state: _State, execution_id: str) -> Execution | None:
+        assert self.client is not None
+        delays = (1.0, 2.0, 4.0)
+        for attempt in range(len(delays) + 1):
+            try:
+                return await self._call(
+                    state, self.client.get_execution(execution_id), raise_not_found=True
+                )
+            except NotFoundError:
+                if attempt == len(delays):
+                    break
+                await self._wait(delays[attempt])
+        hint = ""
+        if any(finding.code == "response.not-genesys" for finding in state.report.findings):
+            hint = (
+                " The response that carried it did not come from Genesys Cloud, so the id is "
+                "probably not a Genesys execution id."
+            )
+        state.report.extend(
+            [
+                make_finding(
+                    "execution.not-found",
+                    f"Execution {execution_id} was not found in "
+                    f"{state.report.context.get('organization', 'this org')} "
+                    f"(region {self.client.region.domain}) after {len(delays) + 1} tries. It may "
+                    "belong to another "
+                    "region or org, the id may be wrong (not an id Genesys Cloud returned), or its "
+                    "details expired "
+                    "(they are kept for several days)." + hint,
+                    "Use the id from the 200 launch response of the same org and region, and look "
+                    "it up within a few "
+                    "days; for older runs use execution history.",
+                    {
+                        "execution_id": execution_id,
+                        "region": self.client.region.domain,
+                        "tries": len(delays) + 1,
+                    },
+                )
+            ]
+        )
+        return None
+
+    def _explain_outcome(self, state: _State, execution: Execution) -> list[Finding]:
+        status = str(getattr(execution.status, "value", execution.status))
+        evidence = {
+            "execution_id": execution.id,
+            "status": status,
+            "flow_version": execution.flow_version.id if execution.flow_version else None,
+        }
+        if status == "COMPLETED":
+            return [
+                make_finding(
+                    "execution.completed",
+                    f"Execution {execution.id} completed "
+                    f"({execution.completion_reason or 'no reason given'}) "
+                    f"with outputs {sorted(execution.output_data) or 'none'}.",
+                    "Nothing to fix in the run itself; if it is not visible elsewhere, see the "
+                    "history and "
+                    "analytics findings.",
+                    {**evidence, "output_data": execution.output_data},
+                )
+            ]
+        if status == "RUNNING":
+            return [
+                make_finding(
+                    "execution.still-running",
+                    f"Execution {execution.id} is still RUNNING (launched "
+                    f"{execution.date_launched}).",
+                    "Follow it with GET /api/v2/flows/executions/{id} until it ends; a workflow "
+                    "that waits on "
+                    "a data action or timer may run for a long time.",
+                    evidence,
+                )
+            ]
+        if status in ("ERROR", "FAILED", "TERMINATED"):
+            return [self._failure(state, execution, status, evidence)]
+        return [
+            make_finding(
+                "execution.unknown-status",
+                f"Execution {execution.id} has the status {status!r}, which this toolkit does not "
+                "know.",
+                "Read the execution's raw JSON, and update flowwidgets if a newer version knows "
+                "this status.",
+                evidence,
+            )
+        ]
+
+    def _failure(
+        self, state: _State, execution: Execution, status: str, evidence: dict[str, Any]
+    ) -> Finding:
+        info = execution.flow_error_info or {}
+        code = info.get("code")
+        message = info.get("message") or ""
+        variable = _variable_in(info)
+        meaning = _ERROR_MEANINGS.get(
+            str(code),
+            f"the workflow stopped with error {code}"
+            if code
+            else "the workflow stopped with an error",
+        )
+        detail = f"Execution {execution.id} ended {status}: {meaning}"
+        detail += f" ({code}: {message})." if code else (f" ({message})." if message else ".")
+        cause = self._cause_for(state, variable) if variable else None
+        if cause:
+            detail += " " + cause
+        fix = (
+            "Send every input the workflow needs in inputData under its full name"
+            + (f", including {variable!r}" if variable else "")
+            + ", then launch again."
+        )
+        missing = [
+            f
+            for f in state.input_findings
+            if f.code == "inputs.missing" and f.evidence.get("sent_as")
+        ]
+        if missing:
+            fix = missing[0].fix + " Then launch again."
+        return make_finding(
+            "execution.failed",
+            detail,
+            fix,
+            {**evidence, "error_code": code, "error_message": message, "variable": variable},
+        )
+
+    def _cause_for(self, state: _State, variable: str) -> str | None:
+        for finding in state.input_findings:
+            if finding.evidence.get("input") != variable:
+                continue
+            if finding.code == "inputs.missing" and finding.evidence.get("sent_as"):
+                return (
+                    f"{variable} was null because it was never sent: the body sent "
+                    f"`{finding.evidence['sent_as']}`, which the flow does not read."
+                )
+            if finding.code == "inputs.missing":
+                return (
+                    f"{variable} was null because inputData did not contain it, "
+                    "so it kept its initial value."
+                )
+            if finding.code == "inputs.wrong-type":
+                return f"{variable} had no usable value because {finding.evidence.get('problem')}."
+        return None
+
+    # Launch.
+
+    async def _launch(self, state: _State, force: bool) -> None:
+        assert self.client is not None
+        report = state.report
+        intent = state.intent
+        if intent is None or not isinstance(intent.flow_id, str) or not intent.flow_id:
+            report.extend(
+                [
+                    make_finding(
+                        "execution.launch-skipped",
+                        "The doctor did not launch: the request has no JSON body with a flowId, so "
+                        "there is nothing to send.",
+                        "Fix the errors above, or pass --flow-id to check a flow without "
+                        "launching.",
+                        {"reason": "no flowId"},
+                    )
+                ]
+            )
+            return
+        blockers = sorted({f.code for f in report.findings if f.code in _LAUNCH_BLOCKERS})
+        if blockers and not force:
+            report.extend(
+                [
+                    make_finding(
+                        "execution.launch-skipped",
+                        f"The doctor did not launch because {quote_list(blockers)} mean the launch "
+                        "cannot run the flow.",
+                        "Fix those errors first, or pass force=True (--force) to launch anyway.",
+                        {"reason": "blocking findings", "codes": blockers},
+                    )
+                ]
+            )
+            return
+
+        started = datetime.now(timezone.utc)
+        try:
+            answer = await self._call(
+                state,
+                self.client.request("POST", LAUNCH_PATH, json=intent.body, idempotent=False),
+                raise_api_error=True,
+            )
+        except ApiError as error:
+            report.extend(
+                [
+                    make_finding(
+                        "execution.launch-rejected",
+                        f"The launch of the body as sent was rejected with {error.status} "
+                        f"{error.code}: {error.message}",
+                        error.fix or "Fix what the message names and launch again.",
+                        {
+                            "status": error.status,
+                            "code": error.code,
+                            "message": error.message,
+                            "correlation_id": error.correlation_id,
+                        },
+                    )
+                ]
+            )
+            return
+        if answer is None:
+            return
+        result = LaunchResult.from_json(answer.json())
+        report.context["execution_id"] = result.id
+        report.extend(
+            [
+                make_finding(
+                    "execution.launched",
+                    f"The doctor launched the body as sent: execution {result.id} named "
+                    f"{result.name!r} runs flow "
+                    f"version {result.flow_version_id}.",
+                    "Nothing to do; the findings below explain how it ended and where it shows.",
+                    {
+                        "execution_id": result.id,
+                        "name": result.name,
+                        "flow_version": result.flow_version_id,
+                    },
+                )
+            ]
+        )
+
+        execution = await self._follow(state, result.id)
+        if execution is None:
+            return
+        report.extend(self._explain_outcome(state, execution))
+        if execution.is_terminal:
+            launched = execution.date_launched or started
+            await self._check_visibility(state, execution, launched)
+
+    async def _follow(self, state: _State, execution_id: str) -> Execution | None:
+        assert self.client is not None
+        execution = await self._find_execution(state, execution_id)
+        waited, delay = 0.0, 0.5
+        while execution is not None and not execution.is_terminal and waited < self.max_wait:
+            await self._wait(delay)
+            waited += delay
+            delay = min(delay * 2, 15.0)
+            execution = await self._call(state, self.client.get_execution(execution_id))
+        return execution
+
+    async def _check_visibility(
+        self, state: _State, execution: Execution, launched: datetime
+    ) -> None:
+        assert self.client is not None
+        flow_id = execution.flow_id or (state.flow.id if state.flow else None)
+        if flow_id is None:
+            return
+        history_on = state.report.context.get(
+            "execution_data"
+        ) == "enabled" and not state.report.by_code("history.not-republished")
+        in_history = not history_on
+        counted = False
+        waited, delay = 0.0, 5.0
+        while True:
+            if not in_history:
+                in_history = await self._in_history(state, flow_id, execution, launched)
+            if not counted:
+                counted = await self._counted(state, flow_id, launched)
+            if (in_history and counted) or waited >= self.analytics_wait:
+                break
+            await self._wait(delay)
+            waited += delay
+            delay = min(delay * 2, 60.0)
+
+        if not in_history:
+            state.report.extend(
+                [
+                    make_finding(
+                        "history.not-yet-visible",
+                        f"Execution {execution.id} was not returned by POST "
+                        "/api/v2/flows/instances/query after "
+                        f"{waited:.0f} s, although execution data is on and the flow was "
+                        "republished.",
+                        "Query again later, narrowed by FlowId and FlowStartDateTime; a query "
+                        "returns at most 200 "
+                        "records and not necessarily the newest.",
+                        {"execution_id": execution.id, "waited_seconds": waited},
+                    )
+                ]
+            )
+        if not counted:
+            state.report.extend(
+                [
+                    make_finding(
+                        "analytics.not-yet-visible",
+                        f"nFlowExecutions for flow {flow_id} from {launched:%Y-%m-%d %H:%M:%S} UTC "
+                        "did not count the "
+                        f"execution after {waited:.0f} s; flow-execution analytics lag behind "
+                        "launches.",
+                        "Query POST /api/v2/analytics/flowexecutions/aggregates/query again later "
+                        "with a UTC interval "
+                        "that covers the launch time, grouped by flowId.",
+                        {
+                            "execution_id": execution.id,
+                            "flow_id": flow_id,
+                            "waited_seconds": waited,
+                        },
+                    )
+                ]
+            )
+
+    async def _in_history(
+        self, state: _State, flow_id: str, execution: Execution, launched: datetime
+    ) -> bool:
+        assert self.client is not None
+        since = (launched - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        query = {
+            "query": [
+                {
+                    "and": [
+                        {"key": "FlowId", "operator": "eq", "value": flow_id},
+                        {"key": "FlowStartDateTime", "operator": "gte", "value": since},
+                    ]
+                }
+            ]
+        }
+        records = await self._call(state, self.client.query_flow_instances(query))
+        if records is None:
+            return True  # the call failed; its finding says why
+        return any(
+            record.id == execution.id or (execution.name and record.name == execution.name)
+            for record in records
+        )
+
+    async def _counted(self, state: _State, flow_id: str, launched: datetime) -> bool:
+        assert self.client is not None
+        now = self._now()
+        start = launched - timedelta(minutes=1)
+        end = max(now, launched) + timedelta(minutes=1)
+        interval = f"{start:%Y-%m-%dT%H:%M:%S.000Z}/{end:%Y-%m-%dT%H:%M:%S.000Z}"
+        flow_filter = {"type": "and", "predicates": [{"dimension": "flowId", "value": flow_id}]}
+        result = await self._call(
+            state,
+            self.client.query_flow_execution_aggregates(
+                interval, group_by=["flowId"], filter=flow_filter
+            ),
+        )
+        if result is None:
+            return True
+        return sum(row.count or 0 for row in result.rows if row.metric == "nFlowExecutions") > 0
+
+    # Plumbing.
+
+    def _rate_limits(self) -> list[Finding]:
+        events = list(getattr(self.client, "rate_limit_events", None) or [])
+        if not events:
+            return []
+        values = [getattr(event, "retry_after", None) for event in events]
+        urls = sorted({str(getattr(event, "url", "")) for event in events})
+        return [
+            make_finding(
+                "rate.limited",
+                f"The API answered 429 Too Many Requests {len(events)} time(s) during these "
+                "checks, with "
+                f"Retry-After values {values} (seconds); the client waited as told.",
+                "Slow down loops that call the API (fewer, larger pages; no tight polling), and "
+                "honour "
+                "Retry-After in your own code.",
+                {"count": len(events), "retry_after": values, "urls": urls},
+            )
+        ]
+
+    async def _wait(self, seconds: float) -> None:
+        sandbox = getattr(self.client, "sandbox", None)
+        if sandbox is not None:
+            sandbox.clock.advance(seconds)
+            await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(seconds)
+
+    def _now(self) -> datetime:
+        sandbox = getattr(self.client, "sandbox", None)
+        if sandbox is not None:
+            now: datetime = sandbox.clock.now()
+            return now
+        return datetime.now(timezone.utc)
+
+    async def _call(
+        self,
+        state: _State,
+        call: Any,
+        *,
+        raise_not_found: bool = False,
+        raise_api_error: bool = False,
+    ) -> Any:
+        """Await one client call, turning its errors into findings; ``None`` means it failed."""
+        report = state.report
+        try:
+            return await call
+        except RegionMismatchError as error:
+            report.extend(
+                [
+                    make_finding(
+                        "auth.region-mismatch",
+                        f"The token comes from login.{error.token_domain} but the API host is "
+                        f"api.{error.api_domain}; a "
+                        "token is only valid in the region that issued it, so the client did not "
+                        "send it.",
+                        f"Use one region for both hosts: {error.token_domain} if the OAuth client "
+                        "belongs to that org.",
+                        {"token_domain": error.token_domain, "api_domain": error.api_domain},
+                    )
+                ]
+            )
+        except AuthError as error:
+            report.extend(
+                [
+                    make_finding(
+                        "auth.invalid-client",
+                        f"The login host rejected the OAuth client with {error.status} "
+                        f"{error.code}: {error.message}",
+                        error.fix
+                        or "Check the client id and secret, and that the client belongs to this "
+                        "region's org.",
+                        {"status": error.status, "code": error.code, "url": error.url},
+                    )
+                ]
+            )
+            raise _ConnectionFailedError("the token request was rejected") from error
+        except MissingPermissionError as error:
+            named = (
+                quote_list(error.permissions)
+                if error.permissions
+                else "a permission the response did not name"
+            )
+            report.extend(
+                [
+                    make_finding(
+                        "auth.missing-permission",
+                        f"{error.method} {_path_of(error.url)} answered 403 {error.code}: the "
+                        f"OAuth client lacks {named}.",
+                        f"Add a role with {named} to the OAuth client, in the division of the "
+                        "flow.",
+                        {
+                            "permissions": error.permissions,
+                            "url": _path_of(error.url),
+                            "code": error.code,
+                        },
+                    )
+                ]
+            )
+        except UnauthorizedError as error:
+            report.extend(
+                [
+                    make_finding(
+                        "auth.token-rejected",
+                        f"{error.method} {_path_of(error.url)} answered 401 {error.code}: "
+                        f"{error.message}",
+                        error.fix
+                        or "Get a new token from the login host of the same region as the API "
+                        "host.",
+                        {"url": _path_of(error.url), "code": error.code},
+                    )
+                ]
+            )
+        except RateLimitError as error:
+            logger.info(
+                "rate limited on %s after waiting %.0f s", _path_of(error.url), error.waited
+            )
+        except NotFoundError:
+            if raise_not_found:
+                raise
+            logger.info("a call answered 404 during the doctor's checks")
+        except ApiError as error:
+            if raise_api_error:
+                raise
+            report.extend(
+                [
+                    make_finding(
+                        "doctor.call-failed",
+                        f"{error.method} {_path_of(error.url)} failed with {error.status} "
+                        f"{error.code}: {error.message}",
+                        error.fix
+                        or "Run the doctor again; if it keeps failing, check the API status.",
+                        {"status": error.status, "code": error.code, "url": _path_of(error.url)},
+                    )
+                ]
+            )
+        except (ApiConnectionError, httpx.TransportError) as error:
+            raise _ConnectionFailedError(str(error)) from error
+        return None
+
+
+def _path_of(url: str) -> str:
+    return httpx.URL(url).path if "://" in url else url
+
+
+def _variable_in(info: dict[str, Any]) -> str | None:
+    """Return the ``Flow.`` variable a flowErrorInfo names, from its params, details or message."""
+    texts: list[str] = []
+    params = info.get("messageParams")
+    if isinstance(params, dict):
+        texts.extend(str(value) for value in params.values())
+    for detail in info.get("details") or []:
+        if isinstance(detail, dict) and detail.get("fieldName"):
+            texts.append(str(detail["fieldName"]))
+    texts.extend(str(info.get(key) or "") for key in ("messageWithParams", "message"))
+    for text in texts:
+        match = re.search(r"\bFlow\.[A-Za-z_][A-Za-z0-9_]*", text)
+        if match:
+            return match.group(0)
+    return None
+
+
+def _version_date(version: FlowVersion | None) -> datetime | None:
+    if version is None:
+        return None
+    return (
+        version.date_published
+        or version.date_checked_in
+        or version.date_created
+        or version.date_saved
+    )
+
+
+def _offline_note() -> Finding:
+    return make_finding(
+        "doctor.offline",
+        "Connected checks were skipped: no sandbox and no credentials were given, so the flow, its "
+        "input "
+        "schema, the execution-data setting and executions were not checked.",
+        "Set GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET and GENESYSCLOUD_REGION "
+        "(or "
+        "GENESYSCLOUD_ACCESS_TOKEN), or pass --sandbox to check against the simulated org.",
+        {},
+        severity=Severity.INFO,
+    )

@@ -1,0 +1,98 @@
+"""Read a launch body: flow, version, inputs, and inputs sent in the wrong place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowwidgets.diagnose._match import closest, normalize
+
+#: The only top-level fields of a launch body (FlowExecutionLaunchRequest).
+LAUNCH_FIELDS = ("flowId", "flowVersion", "inputData", "name")
+
+# Names people use for a launch field, seen in tutorials and client code, keyed by normalized name.
+_FIELD_ALIASES = {
+    **dict.fromkeys(
+        (
+            "inputs",
+            "input",
+            "initialdata",
+            "data",
+            "parameters",
+            "params",
+            "variables",
+            "vars",
+            "payload",
+            "body",
+            "arguments",
+            "args",
+            "inputvariables",
+            "flowinputs",
+            "inputparameters",
+            "flowdata",
+        ),
+        "inputData",
+    ),
+    **dict.fromkeys(("id", "flow", "flowid", "flowuuid", "workflowid", "flowidentifier"), "flowId"),
+    **dict.fromkeys(
+        ("version", "versionid", "flowversionid", "flowversionnumber", "versionnumber"),
+        "flowVersion",
+    ),
+    **dict.fromkeys(
+        ("executionname", "displayname", "title", "label", "flowname", "runname"), "name"
+    ),
+}
+
+
+def suggest_field(name: str) -> str | None:
+    """Return the launch field an unknown top-level field most likely meant, or ``None``."""
+    alias = _FIELD_ALIASES.get(normalize(name))
+    if alias is not None:
+        return alias
+    return closest(name, LAUNCH_FIELDS, cutoff=0.8)
+
+
+@dataclass
+class LaunchIntent:
+    """A launch body as sent, and the inputs it tried to send outside ``inputData``.
+
+    ``misplaced`` maps a dotted path such as ``"inputs.email"`` to the value sent there: entries of
+    an    unknown top-level field that holds an object, which the API never reads as inputs.
+    """
+
+    body: dict[str, Any]
+    flow_id: Any = None
+    flow_version: Any = None
+    name: Any = None
+    input_data: Any = None
+    unknown_fields: dict[str, str | None] = field(default_factory=dict)
+    misplaced: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def input_dict(self) -> dict[str, Any]:
+        """``inputData`` when it is an object, else an empty dict."""
+        return self.input_data if isinstance(self.input_data, dict) else {}
+
+    @property
+    def has_inputs(self) -> bool:
+        """Whether ``inputData`` was sent at all."""
+        return "inputData" in self.body
+
+
+def read_launch_body(body: dict[str, Any]) -> LaunchIntent:
+    """Split a launch body into its accepted fields, its unknown fields and any misplaced inputs."""
+    intent = LaunchIntent(
+        body=body,
+        flow_id=body.get("flowId"),
+        flow_version=body.get("flowVersion"),
+        name=body.get("name"),
+        input_data=body.get("inputData"),
+    )
+    for key, value in body.items():
+        if key in LAUNCH_FIELDS:
+            continue
+        intent.unknown_fields[key] = suggest_field(key)
+        if isinstance(value, dict):
+            for inner_key, inner_value in value.items():
+                intent.misplaced[f"{key}.{inner_key}"] = inner_value
+    return intent
