@@ -85,12 +85,16 @@ class SandboxApp:
         if response is None:
             return
         entry["status"] = response.status_code
+        query = f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else ""
         logger.info(
-            "%s %s -> %s (correlation id %s)",
+            "%s %s%s -> %s (correlation id %s, Authorization: %s) body: %s",
             call.method,
             call.path,
+            query,
             response.status_code,
             call.correlation_id,
+            entry["headers"].get("authorization", "none"),
+            entry["body"] or "(empty)",
         )
         await response(scope, receive, send)
 
@@ -176,8 +180,9 @@ class SandboxApp:
 
     def expire_token(self, call: Call) -> None:
         token = _bearer(call)
-        if token and token in self.org.tokens:
-            self.org.tokens[token].revoked = True
+        if token:
+            with self.org.lock:
+                self.org.revoked_tokens.add(token)
 
     # -- login host -----------------------------------------------------------------------
 
@@ -266,16 +271,11 @@ class SandboxApp:
                 "authentication.required",
                 "No authentication bearer token specified in authorization header.",
             )
-        issued = self.org.tokens.get(token)
+        issued = self.org.resolve_token(token)
         now = self.org.clock.now()
         # A token from another region's login host is unknown here, as it would be
         # on a real API host of another region.
-        if (
-            issued is None
-            or issued.revoked
-            or now >= issued.expires_at
-            or issued.region != call.region
-        ):
+        if issued is None or now >= issued.expires_at or issued.region != call.region:
             raise ApiErrorReply(401, "bad.credentials", "Invalid login credentials.")
         call.token = issued
 

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from flowwidgets.sandbox.app import SandboxApp, build_app
 from flowwidgets.sandbox.clock import SandboxClock
 from flowwidgets.sandbox.http import ConnectionDropped
+from flowwidgets.sandbox.launch import seed_executions
 from flowwidgets.sandbox.org import ExecutionState, OrgState
 from flowwidgets.sandbox.scenario import SandboxOAuthClient, Scenario, load_scenario
 
@@ -55,6 +56,7 @@ class Sandbox:
         self.scenario = scenario
         self.clock = clock or SandboxClock(start=scenario.clock_start, speed=scenario.clock_speed)
         self.org = OrgState(scenario, self.clock)
+        seed_executions(self.org)
         self.app: Starlette
         self._inner: SandboxApp
         self.app, self._inner = build_app(self.org)

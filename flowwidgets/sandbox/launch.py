@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flowwidgets.sandbox.http import Call, bad_request
-from flowwidgets.sandbox.org import ExecutionState
-from flowwidgets.sandbox.scenario import FlowSpec, VersionSpec
+from flowwidgets.sandbox.org import ExecutionState, OrgState
+from flowwidgets.sandbox.scenario import FlowSpec, VersionSpec, resolve_time
 from flowwidgets.sandbox.wire import error_body
 
 if TYPE_CHECKING:
@@ -46,31 +48,72 @@ def launch_execution(routes: ApiRoutes, call: Call, request: dict[str, Any]) -> 
             inputs=", ".join(unknown_inputs),
         )
 
-    execution_id = org.new_execution_id()
-    failure = _run_failure(flow, version, input_data, call.correlation_id)
     # NOTE: the name the real API gives an execution launched without one is not
     # documented; the sandbox uses the flow name.
-    name = request.get("name") or flow.name
+    return start_execution(
+        org,
+        flow,
+        version,
+        input_data,
+        name=request.get("name") or flow.name,
+        client_id=call.token.client.client_id,
+        launched_at=org.clock.now(),
+        context_id=call.correlation_id,
+    )
+
+
+def start_execution(
+    org: OrgState,
+    flow: FlowSpec,
+    version: VersionSpec,
+    input_data: dict[str, Any],
+    *,
+    name: str,
+    client_id: str,
+    launched_at: datetime,
+    context_id: str,
+) -> ExecutionState:
+    """Record a new execution whose outcome follows from the flow's run behaviour."""
+    failure = _run_failure(version, input_data, context_id)
     execution = ExecutionState(
-        id=execution_id,
+        id=org.new_execution_id(),
         name=name,
         flow_id=flow.id,
         flow_name=flow.name,
         flow_type=flow.type,
         version_id=version.id,
         division_id=flow.division_id,
-        client_id=call.token.client.client_id,
+        client_id=client_id,
         input_data=dict(input_data),
-        date_launched=org.clock.now(),
+        date_launched=launched_at,
         duration_seconds=flow.run.duration_seconds,
         failure=failure,
         failure_status=flow.run.failure_status,
         output_data=_outputs(flow, version) if failure is None else {},
-        in_history=org.history_captures(flow.id),
+        in_history=org.history_captures(flow.id, at=launched_at),
     )
     with org.lock:
         org.executions[execution.id] = execution
     return execution
+
+
+def seed_executions(org: OrgState) -> None:
+    """Record the scenario's executions that ran before the clock start."""
+    for seed in org.scenario.executions:
+        flow = org.flows[seed.flow_id]
+        assert flow.published_version is not None
+        version = flow.version(flow.published_version)
+        assert version is not None
+        start_execution(
+            org,
+            flow,
+            version,
+            seed.input_data,
+            name=seed.name or flow.name,
+            client_id=org.scenario.clients[0].client_id,
+            launched_at=resolve_time(seed.launched_at, org.start),
+            context_id=str(uuid.uuid4()),
+        )
 
 
 def _check_field_types(request: dict[str, Any]) -> None:
@@ -127,7 +170,7 @@ def _version_to_run(
 
 
 def _run_failure(
-    flow: FlowSpec, version: VersionSpec, input_data: dict[str, Any], context_id: str
+    version: VersionSpec, input_data: dict[str, Any], context_id: str
 ) -> dict[str, Any] | None:
     for name, variable in version.inputs.items():
         value = input_data.get(name, variable.initial)

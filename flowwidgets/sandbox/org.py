@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import math
 import secrets
 import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flowwidgets.sandbox.clock import SandboxClock
@@ -21,6 +25,11 @@ from flowwidgets.sandbox.scenario import (
     resolve_time,
 )
 
+# Tokens are signed rather than stored, so every Sandbox of the same scenario in
+# this process accepts them, as every node of a real org would. That matters
+# because the client caches tokens for the whole process.
+_TOKEN_KEY = secrets.token_bytes(32)
+
 
 @dataclass
 class IssuedToken:
@@ -30,7 +39,11 @@ class IssuedToken:
     region: str
     issued_at: datetime
     expires_at: datetime
-    revoked: bool = False
+
+
+def _sign(payload: bytes) -> str:
+    digest = hmac.new(_TOKEN_KEY, payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 @dataclass
@@ -126,7 +139,8 @@ class OrgState:
             self.execution_data_enabled_at or start - timedelta(days=30)
         )
 
-        self.tokens: dict[str, IssuedToken] = {}
+        self.revoked_tokens: set[str] = set()
+        self.tokens_issued = 0
         self.executions: dict[str, ExecutionState] = {}
         self.client_windows = RateWindow()
         self.token_windows = RateWindow()
@@ -139,19 +153,51 @@ class OrgState:
     def issue_token(self, client: SandboxOAuthClient, region: str) -> tuple[str, IssuedToken]:
         """Issue a new access token for ``client`` on ``region``."""
         now = self.clock.now()
-        token = secrets.token_urlsafe(32)
         issued = IssuedToken(
             client=client,
             region=region,
             issued_at=now,
             expires_at=now + timedelta(seconds=client.token_lifetime_seconds),
         )
+        claims = {
+            "org": self.scenario.organization_id,
+            "client": client.client_id,
+            "region": region,
+            "issued": issued.issued_at.timestamp(),
+            "expires": issued.expires_at.timestamp(),
+            "nonce": secrets.token_hex(8),
+        }
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
         with self.lock:
-            self.tokens[token] = issued
-        return token, issued
+            self.tokens_issued += 1
+        return f"{payload}.{_sign(payload.encode())}", issued
 
-    def history_captures(self, flow_id: str) -> bool:
-        """Return whether executions of this flow are stored in the execution history now.
+    def resolve_token(self, token: str) -> IssuedToken | None:
+        """Return the token's grant if this org issued it and it is not revoked, else None.
+
+        Expiry is left to the caller, which compares ``expires_at`` with the clock.
+        """
+        payload, _, signature = token.partition(".")
+        if (
+            not hmac.compare_digest(_sign(payload.encode()), signature)
+            or token in self.revoked_tokens
+        ):
+            return None
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        if claims["org"] != self.scenario.organization_id:
+            return None
+        client = next((c for c in self.scenario.clients if c.client_id == claims["client"]), None)
+        if client is None:
+            return None
+        return IssuedToken(
+            client=client,
+            region=claims["region"],
+            issued_at=datetime.fromtimestamp(claims["issued"], timezone.utc),
+            expires_at=datetime.fromtimestamp(claims["expires"], timezone.utc),
+        )
+
+    def history_captures(self, flow_id: str, at: datetime | None = None) -> bool:
+        """Return whether executions of this flow launched at ``at`` (default now) are stored.
 
         Execution data must be on, and the flow must have been published after it
         was turned on.
@@ -160,7 +206,8 @@ class OrgState:
         enabled_at = self.execution_data_enabled_at
         if not self.execution_data_enabled or enabled_at is None or published is None:
             return False
-        return published >= enabled_at
+        moment = self.clock.now() if at is None else at
+        return published >= enabled_at and moment >= enabled_at
 
     def set_execution_data(self, enabled: bool) -> None:
         """Turn the org's execution-data setting on or off."""

@@ -138,6 +138,16 @@ class FaultSpec:
 
 
 @dataclass(frozen=True)
+class SeedExecution:
+    """An execution that already ran when the scenario starts."""
+
+    flow_id: str
+    launched_at: TimeRef
+    name: str | None
+    input_data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A parsed, validated scenario."""
 
@@ -160,6 +170,7 @@ class Scenario:
     clock_start: datetime | None
     clock_speed: float
     faults: tuple[FaultSpec, ...]
+    executions: tuple[SeedExecution, ...]
     raw: dict[str, Any] = field(repr=False)
 
 
@@ -329,6 +340,7 @@ def _parse(data: dict[str, Any], origin: str | None) -> Scenario:
         clock_start=datetime.fromisoformat(clock["start"]) if "start" in clock else None,
         clock_speed=float(clock.get("speed", 1.0)),
         faults=tuple(_parse_fault(item) for item in data.get("faults", [])),
+        executions=_parse_executions(data.get("executions", []), flows, origin),
         raw=data,
     )
 
@@ -475,6 +487,32 @@ def _generate_flows(
         )
         for number in range(1, spec["count"] + 1)
     ]
+
+
+def _parse_executions(
+    items: list[dict[str, Any]], flows: list[FlowSpec], origin: str | None
+) -> tuple[SeedExecution, ...]:
+    known = {flow.id: flow for flow in flows}
+    parsed = []
+    for index, item in enumerate(items):
+        flow = known.get(item["flow_id"])
+        if flow is None:
+            raise ScenarioError(
+                f"executions[{index}].flow_id", f"unknown flow {item['flow_id']!r}", origin
+            )
+        if flow.published_version is None:
+            raise ScenarioError(
+                f"executions[{index}].flow_id", f"flow {flow.id} has no published version", origin
+            )
+        parsed.append(
+            SeedExecution(
+                flow_id=flow.id,
+                launched_at=_time_or(item["launched_at"], 0.0),
+                name=item.get("name"),
+                input_data=dict(item.get("input_data", {})),
+            )
+        )
+    return tuple(parsed)
 
 
 def _parse_fault(item: dict[str, Any]) -> FaultSpec:
