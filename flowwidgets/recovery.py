@@ -37,9 +37,20 @@ logger = logging.getLogger("flowwidgets.recovery")
 #: launch time: execution history keeps runs for 10 days, so older runs cannot be found anyway.
 HISTORY_LOOKBACK = timedelta(days=10)
 
-#: Margin subtracted from the launch time before querying history, for clock skew between this
-#: machine and Genesys Cloud.
+#: Margin around the launch time when querying history, for clock skew between this machine and
+#: Genesys Cloud.
 CLOCK_SKEW_MARGIN = timedelta(minutes=5)
+
+#: How long after ``since`` a launch can have started: the client's 429 waits (120 s by default)
+#: plus the clock skew margin.
+LAUNCH_WINDOW = timedelta(minutes=10)
+
+#: Maximum number of runs one execution-history query returns.
+HISTORY_MAX_RESULTS = 200
+
+#: Narrowest time window the history search splits down to; 200 runs of one flow starting
+#: within it cannot be told apart.
+MIN_HISTORY_WINDOW = timedelta(milliseconds=1)
 
 
 class LaunchLedger(Protocol):
@@ -169,23 +180,14 @@ async def _find_in_history(
             ),
         )
 
-    start = (since or datetime.now(timezone.utc) - HISTORY_LOOKBACK) - CLOCK_SKEW_MARGIN
-    query = {
-        "query": [
-            {
-                "and": [
-                    {"key": "FlowId", "operator": "eq", "value": flow_id},
-                    {"key": "FlowStartDateTime", "operator": "gte", "value": _iso(start)},
-                ]
-            }
-        ]
-    }
-    records = await client.query_flow_instances(query)
-    matches = [record for record in records if record.name == name]
-    if matches:
-        record = matches[0]
-        if len(matches) > 1:
-            logger.warning("execution history holds %d runs named %r", len(matches), name)
+    if since is None:
+        start = datetime.now(timezone.utc) - HISTORY_LOOKBACK
+        end = datetime.now(timezone.utc) + CLOCK_SKEW_MARGIN
+    else:
+        start = since - CLOCK_SKEW_MARGIN
+        end = since + LAUNCH_WINDOW
+    record, complete = await _search_history(client, name, flow_id, start, end)
+    if record is not None:
         return LaunchLookup(
             name=name,
             flow_id=flow_id,
@@ -196,9 +198,8 @@ async def _find_in_history(
             detail="execution history holds a run with this name",
         )
 
-    # NOTE: whether a fresh run shows in execution history at once, and whether a flow published
-    # before execution data was enabled leaves any trace, is undocumented; a miss therefore stays
-    # UNKNOWN unless the flow was republished after the setting was enabled.
+    # NOTE: whether a fresh run shows in execution history at once is undocumented; the sandbox
+    # shows it at once. A miss is NOT_FOUND only when the flow is known to be recorded at all.
     republished = await _republished_after_enabling(client, flow_id, setting)
     if not republished:
         return LaunchLookup(
@@ -210,14 +211,14 @@ async def _find_in_history(
                 "enabled, so its runs are not recorded; republish the flow"
             ),
         )
-    if len(records) >= 200:
+    if not complete:
         return LaunchLookup(
             name=name,
             flow_id=flow_id,
             state=LookupState.UNKNOWN,
             detail=(
-                "the history query returned its maximum of 200 runs, so the launch may be among "
-                "the runs it left out; pass a later `since`"
+                f"more than {HISTORY_MAX_RESULTS} runs of flow {flow_id} started in the same "
+                "moment, so execution history cannot list them all"
             ),
         )
     return LaunchLookup(
@@ -226,9 +227,43 @@ async def _find_in_history(
         state=LookupState.NOT_FOUND,
         detail=(
             f"execution history holds no run of flow {flow_id} named {name!r} "
-            f"since {_iso(start)}"
+            f"between {_iso(start)} and {_iso(end)}"
         ),
     )
+
+
+async def _search_history(
+    client: GenesysClient, name: str, flow_id: str, start: datetime, end: datetime
+) -> tuple[ExecutionHistoryRecord | None, bool]:
+    """Search history runs of ``flow_id`` that started in [start, end] for ``name``.
+
+    A query returns at most 200 runs with no promise of which ones, so a full
+    answer is split into two half windows until every window is answered in
+    full. Returns the record (or None) and whether every window was complete.
+    """
+    windows = [(start, end)]
+    complete = True
+    while windows:
+        window_start, window_end = windows.pop()
+        criteria = [
+            {"key": "FlowId", "operator": "eq", "value": flow_id},
+            {"key": "FlowStartDateTime", "operator": "gte", "value": _iso(window_start)},
+            {"key": "FlowStartDateTime", "operator": "lte", "value": _iso(window_end)},
+        ]
+        query = {"query": [{"and": criteria}]}
+        records = await client.query_flow_instances(query, page_size=HISTORY_MAX_RESULTS)
+        for record in records:
+            if record.name == name:
+                return record, complete
+        if len(records) < HISTORY_MAX_RESULTS:
+            continue
+        if window_end - window_start <= MIN_HISTORY_WINDOW:
+            complete = False
+            continue
+        middle = window_start + (window_end - window_start) / 2
+        windows.append((middle, window_end))
+        windows.append((window_start, middle))
+    return None, complete
 
 
 async def _republished_after_enabling(client: GenesysClient, flow_id: str, setting: Any) -> bool:
@@ -327,7 +362,7 @@ async def _launch_once(
     flow_version: str | None,
     since: datetime | None,
 ) -> LaunchResult:
-    from flowwidgets.api import ApiError, LaunchOutcomeUnknownError
+    from flowwidgets.api import ApiConnectionError, ApiError, LaunchOutcomeUnknownError
 
     row = ledger.find_by_name(name)
     if row is not None:
@@ -357,6 +392,10 @@ async def _launch_once(
         raise
     except ApiError as error:
         ledger.record_outcome(name, "error", error_code=error.code or str(error.status))
+        raise
+    except ApiConnectionError:
+        # The connection failed before the request went out, so nothing was launched.
+        ledger.record_outcome(name, "error", error_code="connection-failed")
         raise
 
     ledger.record_outcome(name, "ok", execution_id=result.id, flow_version=result.flow_version_id)

@@ -159,3 +159,4 @@ def clear_token_cache() -> None:
 def fault(kind: str, path: str, **options: Any) -> dict[str, Any]:
     """Return a scenario fault entry (kind, fnmatch path pattern, options as in the schema)."""
     return {"kind": kind, "path": path, **options}
+

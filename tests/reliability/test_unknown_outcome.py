@@ -27,6 +27,10 @@ def drop_launch(**options: object) -> dict[str, object]:
     return fault("drop_connection", LAUNCH_PATH, method="POST", count=1, **options)
 
 
+def gateway_error_on_launch() -> dict[str, object]:
+    return fault("server_error", LAUNCH_PATH, method="POST", count=1, status=503)
+
+
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Any]:
     from flowwidgets.analytics import Ledger
@@ -137,11 +141,11 @@ async def test_find_launch_found_in_history(recorder: WaitRecorder) -> None:
     assert lookup.execution_id == execution_id
 
 
-async def test_find_launch_not_found_when_dropped_before(recorder: WaitRecorder) -> None:
+async def test_find_launch_not_found_after_gateway_error(recorder: WaitRecorder) -> None:
     from flowwidgets.api import LaunchOutcomeUnknownError
     from flowwidgets.recovery import LookupState, find_launch
 
-    sandbox = make_sandbox(build_scenario(faults=[drop_launch(after_processing=False)]))
+    sandbox = make_sandbox(build_scenario(faults=[gateway_error_on_launch()]))
     async with make_client(sandbox, recorder) as client:
         with pytest.raises(LaunchOutcomeUnknownError):
             await client.launch_flow(FLOW_ID, INPUTS, name="never-ran")
@@ -150,6 +154,20 @@ async def test_find_launch_not_found_when_dropped_before(recorder: WaitRecorder)
 
     assert sandbox.executions == {}
     assert lookup.state is LookupState.NOT_FOUND
+
+
+async def test_refused_connection_on_launch_not_sent(recorder: WaitRecorder) -> None:
+    from flowwidgets.api import ApiConnectionError
+
+    sandbox = make_sandbox(build_scenario(faults=[drop_launch(after_processing=False)]))
+
+    async with make_client(sandbox, recorder) as client:
+        with pytest.raises(ApiConnectionError) as raised:
+            await client.launch_flow(FLOW_ID, INPUTS, name="not-sent")
+
+    assert "not sent" in str(raised.value)
+    assert sandbox.executions == {}
+    assert len(requests_to(sandbox, LAUNCH_PATH, "POST")) == 1
 
 
 async def test_find_launch_unknown_when_history_disabled(recorder: WaitRecorder) -> None:
@@ -193,7 +211,7 @@ async def test_launch_once_relaunches_when_proven_not_run(
     from flowwidgets.api import LaunchOutcomeUnknownError
     from flowwidgets.recovery import launch_once
 
-    sandbox = make_sandbox(build_scenario(faults=[drop_launch(after_processing=False)]))
+    sandbox = make_sandbox(build_scenario(faults=[gateway_error_on_launch()]))
 
     async with make_client(sandbox, recorder) as client:
         with pytest.raises(LaunchOutcomeUnknownError):
@@ -203,6 +221,25 @@ async def test_launch_once_relaunches_when_proven_not_run(
     assert list(sandbox.executions) == [retried.id]
     assert len(requests_to(sandbox, LAUNCH_PATH, "POST")) == 2
     assert ledger.find_by_name("order-B-2").execution_id == retried.id
+
+
+async def test_launch_once_relaunches_after_refused_connection(
+    recorder: WaitRecorder, ledger: Any
+) -> None:
+    from flowwidgets.api import ApiConnectionError
+    from flowwidgets.recovery import launch_once
+
+    sandbox = make_sandbox(build_scenario(faults=[drop_launch(after_processing=False)]))
+
+    async with make_client(sandbox, recorder) as client:
+        with pytest.raises(ApiConnectionError):
+            await launch_once(client, FLOW_ID, INPUTS, name="order-E-5", ledger=ledger)
+        failed_entry = ledger.find_by_name("order-E-5")
+        retried = await launch_once(client, FLOW_ID, INPUTS, name="order-E-5", ledger=ledger)
+
+    assert failed_entry.launch_outcome == "error"
+    assert list(sandbox.executions) == [retried.id]
+    assert ledger.find_by_name("order-E-5").launch_outcome == "ok"
 
 
 async def test_launch_once_refuses_relaunch_without_history(
