@@ -46,10 +46,19 @@ _FIELD_ALIASES = {
 
 def suggest_field(name: str) -> str | None:
     """Return the launch field an unknown top-level field most likely meant, or ``None``."""
-    alias = _FIELD_ALIASES.get(normalize(name))
+    key = normalize(name)
+    alias = _FIELD_ALIASES.get(key)
     if alias is not None:
         return alias
-    return closest(name, LAUNCH_FIELDS, cutoff=0.8)
+    match = closest(name, LAUNCH_FIELDS, cutoff=0.8)
+    if match is not None:
+        return match
+    # Word parts that give away the intent, e.g. initialVariables, flowParams, workflowVersion.
+    if any(part in key for part in ("input", "param", "variable", "arg")):
+        return "inputData"
+    if "version" in key:
+        return "flowVersion"
+    return None
 
 
 @dataclass
