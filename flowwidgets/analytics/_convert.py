@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: dtype of every datetime column the analytics layer returns.
@@ -120,11 +121,18 @@ def status_categorical(values: Iterable[Any]) -> pd.Series:
     Statuses are upper-cased because the API sends enums in upper case. An unknown status
     is kept as sent so a newer API value is never lost.
     """
-    series = pd.Series(list(values), dtype=object)
-    series = series.map(lambda value: value.upper() if isinstance(value, str) else None)
-    extra = sorted({value for value in series.dropna() if value not in KNOWN_STATUSES})
-    dtype = pd.CategoricalDtype([*KNOWN_STATUSES, *extra])
-    return series.astype(dtype)
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+
+    # Factorise first so only the distinct values are upper-cased, not every row.
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    labels = [str(value).upper() for value in uniques]
+    extra = sorted(set(labels) - set(KNOWN_STATUSES))
+    categories = [*KNOWN_STATUSES, *extra]
+    position = {label: index for index, label in enumerate(categories)}
+    # The sentinel -1 of a missing value picks the appended -1, which stays missing.
+    lookup = np.array([*(position[label] for label in labels), -1], dtype=np.int64)
+    dtype = pd.CategoricalDtype(categories)
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=dtype), index=series.index)
 
 
 def empty_frame(columns: Mapping[str, Any]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ def utc(text: str) -> datetime:
 
 
 def write_launches(path: str, prefix: str, count: int, start: object) -> None:
-    """Record ``count`` launches named ``<prefix>-<n>`` once ``start`` is set; runs in a child process."""
+    """Record ``count`` launches named ``<prefix>-<n>`` after ``start`` is set (child process)."""
     from flowwidgets.analytics import Ledger
 
     start.wait(timeout=30)  # type: ignore[attr-defined]
