@@ -55,7 +55,11 @@ def describe_error(error: BaseException) -> tuple[str, str | None]:
     """
     message = str(error) or type(error).__name__
     fix = getattr(error, "fix", None)
-    return f"{type(error).__name__}: {message}", (str(fix) if fix else None)
+    if not fix:
+        return f"{type(error).__name__}: {message}", None
+    fix = str(fix)
+    message = message.replace(fix, "").strip()
+    return f"{type(error).__name__}: {message}", fix
 
 
 class ErrorArea(w.HTML):
@@ -113,6 +117,8 @@ class TaskRunner:
         task = loop.create_task(guarded)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # A task cancelled before it first ran never awaited the coroutine; close it quietly.
+        task.add_done_callback(lambda _task: coroutine.close())
         return task
 
     async def _guard(self, coroutine: Coroutine[Any, Any, Any], action: str) -> Any:

@@ -145,16 +145,18 @@ class AnalyticsPanel(w.VBox):
         self.badge.value = org_badge_html(client)
 
     def set_flows(self, flows: Sequence[Flow], selected: str | None = None) -> None:
-        """Offer ``flows`` in the flow selector and select ``selected`` (a flow id) if given."""
-        self.flow.options = [(flow.name, flow.id) for flow in flows]
+        """Offer ``flows`` in the flow selector and select ``selected`` (a flow id) or the first."""
+        self.flow.options = [(flow.name or flow.id, flow.id) for flow in flows]
         if selected is not None:
             self.flow.value = selected
+        elif flows:
+            self.flow.value = flows[0].id
 
     def select_flow(self, flow: Flow) -> None:
         """Select ``flow``, adding it to the selector when it is not offered yet."""
         ids = [value for _label, value in self.flow.options]
         if flow.id not in ids:
-            self.flow.options = [*self.flow.options, (flow.name, flow.id)]
+            self.flow.options = [*self.flow.options, (flow.name or flow.id, flow.id)]
         self.flow.value = flow.id
 
     def start_refresh(self) -> None:

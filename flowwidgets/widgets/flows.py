@@ -241,6 +241,10 @@ class FlowPicker(w.VBox):
         self.matches.value = flow_id
         return flow
 
+    async def wait(self) -> None:
+        """Wait until loading started by the button or by ``set_client`` has finished."""
+        await self._runner.join()
+
     def _on_select(self, change: dict[str, Any]) -> None:
         flow_id = change["new"] or ""
         self.selected_flow_id = flow_id
@@ -254,7 +258,7 @@ class FlowPicker(w.VBox):
         version = str(flow.published_version.id) if flow.published_version is not None else "none"
         division = html.escape(flow.division_name or "-")
         self.details.value = (
-            f"<b>{html.escape(flow.name)}</b> ({html.escape(flow_type(flow))}), "
+            f"<b>{html.escape(flow.name or flow.id)}</b> ({html.escape(flow_type(flow))}), "
             f"division {division}, published version {html.escape(version)}: "
             f"{html.escape(verdict)}.<br>{input_schema_html(_published_schema(flow))}"
         )

@@ -211,8 +211,9 @@ class LaunchForm(w.VBox):
         version_id = str(version.id) if version is not None else "none"
         count = len(self.fields)
         self.title.value = (
-            f"<b>{html.escape(flow.name)}</b>: published version {html.escape(version_id)} "
-            f"will run; {count} input{'s' if count != 1 else ''}. "
+            f"<b>{html.escape(flow.name or flow.id)}</b>: "
+            f"published version {html.escape(version_id)} will run; "
+            f"{count} input{'s' if count != 1 else ''}. "
             "Untick send to leave an input out (it then takes its initial value)."
         )
         self.refresh()
