@@ -674,9 +674,11 @@ class GenesysClient:
                 yield _build(factory, entity, response, endpoint)
 
             page_count = body.get("pageCount")
+            served_page = body.get("pageNumber")
+            last_page = max(page_number, served_page if isinstance(served_page, int) else 0)
             if not entities:
                 return
-            if isinstance(page_count, int) and page_number >= page_count:
+            if isinstance(page_count, int) and last_page >= page_count:
                 return
             if not isinstance(page_count, int) and not body.get("nextUri"):
                 return
