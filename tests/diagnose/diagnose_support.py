@@ -31,8 +31,15 @@ async def sandbox_client(scenario: str | dict[str, Any]) -> AsyncIterator[Genesy
             auth=(oauth.client_id, oauth.secret),
         )
     token = answer.json()["access_token"]
+
+    async def advance(seconds: float) -> None:
+        sandbox.clock.advance(seconds)
+
     client = GenesysClient(
-        region=sandbox.region, auth=BearerToken(token), transport=sandbox.transport()
+        region=sandbox.region,
+        auth=BearerToken(token),
+        transport=sandbox.transport(),
+        sleep=advance,
     )
     client.sandbox = sandbox
     async with client:
