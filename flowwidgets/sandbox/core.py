@@ -27,11 +27,16 @@ class SandboxTransport(httpx.ASGITransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
-            return await super().handle_async_request(request)
+            response = await super().handle_async_request(request)
         except ConnectionDropped as drop:
             if drop.after_processing:
                 raise httpx.RemoteProtocolError(str(drop), request=request) from None
             raise httpx.ConnectError(str(drop), request=request) from None
+
+        # The app has already produced the whole body in memory; returning it as
+        # read content lets auth flows call .json() on responses without aread().
+        body = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
 
 
 class Sandbox:

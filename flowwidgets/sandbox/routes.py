@@ -134,7 +134,8 @@ class ApiRoutes:
                 "organization": {"id": scenario.organization_id, "selfUri": org_ref["selfUri"]},
                 "roleDivisions": [
                     {"roleId": "00000000-0000-4000-8000-00000000aaaa", "divisionId": division}
-                    for division in client.divisions
+                    for division in scenario.divisions
+                    if client.sees_division(division)
                 ],
                 "selfUri": f"/api/v2/oauth/clients/{client.client_id}",
             },
