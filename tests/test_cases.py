@@ -473,10 +473,6 @@ async def test_case_c08_wrong_analytics_endpoint(path: str) -> None:
 # c09: many clients in one process share one token.
 
 
-# NOTE: the client's token flow reads the token response before httpx has read it when the
-# transport streams (ASGITransport), which raises httpx.ResponseNotRead; these tests pass once
-# the client reads the response body in its auth flow.
-@pytest.mark.xfail(raises=httpx.ResponseNotRead, strict=False, reason="client auth flow bug")
 @pytest.mark.parametrize("calls", [100, 37], ids=["original", "variant"])
 async def test_case_c09_one_token_request(calls: int) -> None:
     from flowwidgets.api import clear_token_cache

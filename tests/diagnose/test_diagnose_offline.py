@@ -264,7 +264,8 @@ def test_check_response_genuine_launch() -> None:
         "flowVersion": {"id": "1.0", "name": "1.0"},
         "selfUri": "/api/v2/flows/executions/e-1",
     }
-    text = f"HTTP/1.1 200 OK\nContent-Type: application/json\nININ-Correlation-Id: c-1\n\n{json.dumps(body)}"
+    head = "HTTP/1.1 200 OK\nContent-Type: application/json\nININ-Correlation-Id: c-1\n\n"
+    text = head + json.dumps(body)
 
     findings = check_response(parse_response(text))
 

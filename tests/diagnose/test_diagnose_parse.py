@@ -42,7 +42,11 @@ def test_parse_request_http_message_with_version() -> None:
 
 
 def test_parse_request_http_message_without_blank_line() -> None:
-    text = 'POST https://api.mypurecloud.com/api/v2/flows/executions\nContent-Type: application/json\n{"flowId": "f-1"}'
+    text = (
+        "POST https://api.mypurecloud.com/api/v2/flows/executions\n"
+        "Content-Type: application/json\n"
+        '{"flowId": "f-1"}'
+    )
 
     observed = parse_request(text)
 
@@ -100,7 +104,10 @@ def test_parse_request_curl_json_option() -> None:
 
 
 def test_parse_request_curl_glued_short_options() -> None:
-    text = "curl -XPOST -H'Content-Type: application/json' -d'{\"flowId\":\"f-1\"}' api.mypurecloud.com/api/v2/flows/executions"
+    text = (
+        "curl -XPOST -H'Content-Type: application/json' -d'{\"flowId\":\"f-1\"}' "
+        "api.mypurecloud.com/api/v2/flows/executions"
+    )
 
     observed = parse_request(text)
 
