@@ -1,6 +1,6 @@
 """Launch ledger, tidy DataFrames, reconciliation and plotly figures.
 
-Importing this package imports pandas; plotly is imported only by the figure functions.
+Importing this package imports pandas, but plotly is imported only by the figure functions.
 """
 
 from flowwidgets.analytics._figures import (

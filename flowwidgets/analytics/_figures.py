@@ -21,14 +21,14 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
     missing = [column for column in columns if column not in frame]
     if missing:
         raise ValueError(
-            f"the frame lacks the column(s) {', '.join(missing)}; pass the result of {source}"
+            f"the frame lacks the column(s) {', '.join(missing)}. Pass the result of {source}"
         )
 
 
 def timeline_figure(intervals: pd.DataFrame) -> go.Figure:
     """Plot launched versus counted executions per interval from :func:`reconcile_intervals`.
 
-    Bars show launches; a line shows ``nFlowExecutions``. Provisional intervals, whose
+    Bars show launches and a line shows ``nFlowExecutions``. Provisional intervals, whose
     counts Genesys may still restate, are drawn lighter and named so in the hover text.
     """
     import plotly.graph_objects as go
@@ -109,7 +109,7 @@ def delay_histogram_figure(
     unknown = [delay for delay in delays if delay not in _DELAYS]
     if unknown:
         raise ValueError(
-            f"unknown delay column(s) {', '.join(unknown)}; choose from {', '.join(_DELAYS)}"
+            f"unknown delay column(s) {', '.join(unknown)}. Choose from {', '.join(_DELAYS)}"
         )
     _require(reconciled, delays, "reconcile_executions")
 

@@ -200,7 +200,8 @@ def input_schema_frame(source: Any) -> pd.DataFrame:
 
     Columns: ``flow_id``, ``flow_version``, ``input`` (the full Architect name such as
     ``Flow.email``, which is the ``inputData`` key), ``arch_type`` (``str``, ``int``,
-    ``bool``, ...; for a list input the type of its items), ``is_list`` and ``description``.
+    ``bool``, ..., and for a list input the type of its items), ``is_list`` and
+    ``description``.
     """
     items = source if isinstance(source, list) else [source]
     rows: list[dict[str, Any]] = []
@@ -250,12 +251,13 @@ def _flow_id_from_uri(*candidates: Any) -> str | None:
 def executions_frame(executions: Any) -> pd.DataFrame:
     """Build one row per execution from ``GET /api/v2/flows/executions/{id}`` results.
 
-    Columns: ``execution_id``, ``name``, ``flow_id`` (read from the embedded flow
-    version's ``selfUri`` because the execution has no flowId field), ``flow_version``,
-    ``status`` (categorical: the documented statuses, then any unknown one as sent),
+    Columns: ``execution_id``, ``name``, ``flow_id``, ``flow_version``, ``status``,
     ``is_terminal``, ``launched_at`` and ``finished_at`` (UTC), ``duration_s`` (seconds
     from launch to completion, NaN while running), ``completion_reason``, and
-    ``error_code`` and ``error_message`` from ``flowErrorInfo``.
+    ``error_code`` and ``error_message`` from ``flowErrorInfo``. ``flow_id`` is read
+    from the embedded flow version's ``selfUri`` because an execution has no flowId
+    field. ``status`` is categorical: the documented statuses, then any unknown one as
+    sent.
     """
     rows = entities_of(executions)
     status = status_categorical(row.get("status") for row in rows)

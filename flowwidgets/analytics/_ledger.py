@@ -60,7 +60,7 @@ _BUSY_TIMEOUT_S = 30.0
 class LedgerError(Exception):
     """A ledger file is missing, unreadable or corrupt, or a write to it failed.
 
-    ``path`` is the ledger file and ``fix`` says what to do; both are in the message.
+    ``path`` is the ledger file and ``fix`` says what to do. The message contains both.
     """
 
     def __init__(self, message: str, *, path: Path, fix: str) -> None:
@@ -70,7 +70,7 @@ class LedgerError(Exception):
 
 
 class DuplicateLaunchError(LedgerError):
-    """A launch with this execution name is already in the ledger; ``entry`` is that launch."""
+    """A launch with this execution name is already in the ledger, given as ``entry``."""
 
     def __init__(self, entry: LedgerEntry, *, path: Path) -> None:
         super().__init__(
@@ -78,8 +78,8 @@ class DuplicateLaunchError(LedgerError):
             f"(outcome {entry.launch_outcome}, execution id {entry.execution_id or 'unknown'})",
             path=path,
             fix=(
-                "Look that execution up before launching again, or launch with a new name; "
-                "a retry after an unknown outcome must reuse the name so it runs at most once"
+                "Look that execution up before launching again, or launch with a new name. "
+                "A retry after an unknown outcome must reuse the name so it runs at most once"
             ),
         )
         self.entry = entry
@@ -87,7 +87,7 @@ class DuplicateLaunchError(LedgerError):
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One launch as stored in the ledger; datetimes are timezone-aware UTC."""
+    """One launch as stored in the ledger, with timezone-aware UTC datetimes."""
 
     name: str
     execution_id: str | None
@@ -157,15 +157,15 @@ class Ledger:
     transaction. Input values are never stored, only a salted SHA-256 of their
     canonical JSON, so two launches with the same inputs can be recognised.
 
-    Execution names are unique. ``record_launch`` raises :class:`DuplicateLaunchError`
-    for a name already recorded, which is what lets a retry after an unknown launch
-    outcome launch at most once: record the launch under its name before sending it, and
-    a second attempt with the same name stops before reaching the API.
+    Execution names are unique, and ``record_launch`` raises :class:`DuplicateLaunchError`
+    for a name already recorded. Record each launch under its name before sending it.
+    A retry after an unknown launch outcome then stops before reaching the API, so the
+    workflow runs at most once.
 
     Parameters
     ----------
     path
-        The ledger file; ``None`` uses :func:`default_ledger_path`. A missing parent
+        The ledger file, or ``None`` for :func:`default_ledger_path`. A missing parent
         directory is created.
     create
         When false, a missing file raises :class:`LedgerError` instead of being created.
@@ -195,7 +195,7 @@ class Ledger:
         return int(self._query_one("SELECT count(*) FROM launches")[0])
 
     def close(self) -> None:
-        """Close the SQLite connection; the ledger cannot be used afterwards."""
+        """Close the SQLite connection, after which the ledger cannot be used."""
         with self._lock:
             self._connection.close()
 
@@ -266,7 +266,7 @@ class Ledger:
                     raise LedgerError(
                         "the file is an SQLite database but not a flowwidgets ledger",
                         path=self.path,
-                        fix="Pass another path; this file was left as it is",
+                        fix="Pass another path. This file was left as it is",
                     )
 
             connection.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
@@ -301,7 +301,7 @@ class Ledger:
         """Return the salted SHA-256 of the inputs' canonical JSON, or ``None`` for no inputs.
 
         Canonical JSON has sorted keys, no spaces and UTF-8 text, so the same inputs give
-        the same hash within one ledger file; the salt differs between files.
+        the same hash within one ledger file. Each file has its own salt.
         """
         if inputs is None:
             return None
@@ -333,7 +333,7 @@ class Ledger:
         Raises
         ------
         DuplicateLaunchError
-            A launch with this name is already recorded; the error carries it as ``entry``.
+            A launch with this name is already recorded. The error carries it as ``entry``.
         """
         if outcome not in LAUNCH_OUTCOMES:
             raise ValueError(
@@ -380,8 +380,9 @@ class Ledger:
     ) -> LedgerEntry:
         """Store the outcome of the launch call: ``ok``, ``error`` or ``outcome-unknown``.
 
-        ``execution_id`` and ``flow_version`` come from the launch response; ``error_code``
-        is the ErrorBody ``code`` of a failed launch.
+        ``execution_id`` and ``flow_version`` come from the launch response, and
+        ``error_code`` is the ErrorBody ``code`` of a failed launch. ``pending`` resets a
+        launch before it is sent again.
         """
         if outcome not in LAUNCH_OUTCOMES:
             raise ValueError(
@@ -412,7 +413,7 @@ class Ledger:
         counted_at: datetime | None = None,
         execution_id: str | None = None,
     ) -> LedgerEntry:
-        """Store what was later observed about a launch; ``None`` leaves a field unchanged.
+        """Store what was later observed about a launch, leaving ``None`` fields unchanged.
 
         ``history_seen_at`` and ``counted_at`` keep the first time they were recorded, so
         the delay until an execution became visible is not moved by later polls.
@@ -542,7 +543,7 @@ class Ledger:
             raise LedgerError(
                 "no launch could be read from the damaged ledger",
                 path=source,
-                fix="Restore the file from a backup if there is one; it was left as it is",
+                fix="Restore the file from a backup if there is one. It was left as it is",
             )
 
         ledger = cls(target)

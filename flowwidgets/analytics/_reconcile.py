@@ -44,8 +44,8 @@ def _ledger_frame(ledger_or_frame: Ledger | pd.DataFrame) -> pd.DataFrame:
     missing = [column for column in ("name", "flow_id", "launched_at") if column not in frame]
     if missing:
         raise ValueError(
-            f"the ledger frame lacks the column(s) {', '.join(missing)}; "
-            "pass a Ledger or the result of Ledger.frame()"
+            f"the ledger frame lacks the column(s) {', '.join(missing)}. "
+            "Pass a Ledger or the result of Ledger.frame()"
         )
     for column, dtype in LEDGER_COLUMNS.items():
         if column not in frame:
@@ -256,27 +256,28 @@ def reconcile_executions(
         ``provisional``.
     granularity
         Bucket length for launches outside every aggregate interval, as a timedelta or an
-        ISO-8601 duration such as ``PT1H``; default: the most common aggregate interval
-        length, else one hour.
+        ISO-8601 duration such as ``PT1H``. The default is the most common aggregate
+        interval length, else one hour.
     provisional_after
         How long after its end an interval's counts are taken as final.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``name``, ``execution_id``, ``flow_id``, ``flow_version``,
-        ``launch_outcome``, ``launched_at``; ``status`` (categorical, the polled status
-        or else the recorded one), ``started`` (any status but UNKNOWN, a completion
-        time or a history record),
-        ``finished`` (terminal status), ``finished_at``, ``error_code``; ``in_history``,
-        ``history_started_at`` (the record's start time), ``history_seen_at``;
-        ``interval_start``/``interval_end`` (the aggregate bucket of the launch time),
-        ``counted`` (``True`` when the bucket's ``nFlowExecutions`` covers every launch
-        in it, ``False`` when the bucket is empty, ``<NA>`` when partly filled or not
-        checked), ``counted_at``, ``provisional``; and ``finish_delay_s``,
-        ``history_delay_s``, ``count_delay_s``: float seconds from launch to completion
-        and to when flowwidgets first saw the execution in history and in analytics
-        (an upper bound when first seen by this call). Datetimes are UTC.
+        The ledger's ``name``, ``execution_id``, ``flow_id``, ``flow_version``,
+        ``launch_outcome`` and ``launched_at`` come first. ``status`` is categorical:
+        the polled status, else the recorded one. ``started`` is true for any status
+        but UNKNOWN, a completion time or a history record, and ``finished`` for a
+        terminal status. Then come ``finished_at``, ``error_code``, ``in_history``,
+        ``history_started_at`` (the record's start time) and ``history_seen_at``.
+        ``interval_start`` and ``interval_end`` are the aggregate bucket of the launch
+        time. ``counted`` is ``True`` when the bucket's ``nFlowExecutions`` covers every
+        launch in it, ``False`` when the bucket is empty, and ``<NA>`` when it is partly
+        filled or was not checked. ``counted_at`` and ``provisional`` follow.
+        ``finish_delay_s``, ``history_delay_s`` and ``count_delay_s`` are float seconds
+        from the launch to completion and to when flowwidgets first saw the execution
+        in history and in analytics. The last two are upper bounds when this call saw
+        it first. Datetimes are UTC.
     """
     observed_at = utc_timestamp(now).tz_convert("UTC")
     launches = _ledger_frame(ledger_or_frame)
@@ -285,9 +286,8 @@ def reconcile_executions(
     records = _as_frame(history, history_frame) if history is not None else None
     counts = _as_frame(aggregates, aggregates_frame) if aggregates is not None else None
 
-    # NOTE: aggregates grouped by flowId are matched per flow; ungrouped ones count every
-    # flow together. Which timestamp Genesys buckets an execution by is not documented;
-    # this uses the launch time.
+    # NOTE: Genesys does not document which timestamp it buckets an execution by, so
+    # launches are bucketed by launch time. Ungrouped aggregates count every flow together.
     keyed = counts is not None and bool(counts["flow_id"].notna().any())
     launches[_KEY] = _flow_key(launches, keyed)
     buckets = _buckets(counts, keyed) if counts is not None else None
@@ -345,14 +345,15 @@ def reconcile_intervals(
     Returns
     -------
     pandas.DataFrame
-        Columns ``interval_start``, ``interval_end`` (UTC), ``flow_id``; integer counts
-        ``launched`` (launches whose request did not fail), ``launch_failed``,
-        ``started``, ``finished``, ``failed`` (ERROR, FAILED or TERMINATED),
-        ``in_history``; ``counted`` (``nFlowExecutions``, ``<NA>`` without aggregates),
-        ``missing`` (launched minus counted, at least 0), ``extra`` (counted minus
-        launched, at least 0: executions from other callers, such as Architect or
-        another tool) and ``provisional`` (the interval ended less than
-        ``provisional_after`` before ``now``, so Genesys may still restate its counts).
+        The bucket is ``interval_start``, ``interval_end`` (UTC) and ``flow_id``.
+        Integer counts follow: ``launched`` (launches whose request did not fail),
+        ``launch_failed``, ``started``, ``finished``, ``failed`` (ERROR, FAILED or
+        TERMINATED) and ``in_history``. ``counted`` is the bucket's ``nFlowExecutions``
+        (``<NA>`` without aggregates). ``missing`` is launched minus counted and
+        ``extra`` is counted minus launched, both at least 0. Extra executions come from
+        other callers such as Architect or another tool. ``provisional`` means the
+        interval ended less than ``provisional_after`` before ``now``, so Genesys may
+        still restate its counts.
     """
     observed_at = utc_timestamp(now).tz_convert("UTC")
     reconciled = reconcile_executions(

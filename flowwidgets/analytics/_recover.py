@@ -9,7 +9,7 @@ from typing import Any
 
 logger = logging.getLogger("flowwidgets.analytics")
 
-# Row ids are probed in blocks; a block that fails to read is retried one row at a time.
+# Row ids are read in blocks, and a block that fails to read is retried one row at a time.
 _BLOCK = 256
 
 

@@ -44,7 +44,7 @@ def test_timeline_figure_bars_and_counts(recorded_ledger: Ledger, sources: tuple
     bars, line = figure.data
     assert bars.type == "bar"
     assert line.type == "scatter"
-    # plotly keeps the UTC wall-clock time and drops the zone; the axis title names it.
+    # plotly keeps the UTC wall-clock time and drops the zone, so the axis title names it.
     starts = [pd.Timestamp(value).tz_localize("UTC") for value in bars.x]
     assert starts == sorted(set(intervals["interval_start"]))
     assert list(bars.y) == [0, 3, 2, 1]
