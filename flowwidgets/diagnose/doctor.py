@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class _State:
     flow: Flow | None = None
     version: FlowVersion | None = None
     input_findings: list[Finding] = field(default_factory=list)
+    response_findings: list[Finding] = field(default_factory=list)
 
 
 class Doctor:
@@ -108,7 +110,7 @@ class Doctor:
 
     async def run(
         self,
-        request: ObservedRequest | str | bytes | None = None,
+        request: ObservedRequest | dict[str, Any] | str | bytes | None = None,
         response: ObservedResponse | str | bytes | None = None,
         flow_id: str | None = None,
         execution_id: str | None = None,
@@ -120,7 +122,8 @@ class Doctor:
         Parameters
         ----------
         request, response
-            What the person sent and got back, parsed or as text.
+            What the person sent and got back, parsed or as text; a request may also be the
+            launch body as a dict.
         flow_id
             Flow to check when the request has none (or no request was given).
         execution_id
@@ -132,6 +135,8 @@ class Doctor:
             Launch even when a check says the launch cannot run the flow, as long as the body
             has a flowId.
         """
+        if isinstance(request, dict):
+            request = json.dumps(request)
         observed = parse_request(request) if isinstance(request, (str, bytes)) else request
         seen = parse_response(response) if isinstance(response, (str, bytes)) else response
         intent = (
@@ -154,6 +159,7 @@ class Doctor:
         if flow_id:
             report.context["flow_id"] = flow_id
         response_findings = check_response(seen, observed) if seen is not None else []
+        state.response_findings = response_findings
 
         if self.client is None:
             report.extend(state.input_findings)
@@ -205,7 +211,7 @@ class Doctor:
         execution = None
         if execution_id:
             report.context["execution_id"] = execution_id
-            execution = await self._find_execution(state, execution_id)
+            execution = await self._follow(state, execution_id)
             if execution is not None and not flow_id:
                 flow_id = execution.flow_id
                 if flow_id:
@@ -507,7 +513,8 @@ class Doctor:
                     break
                 await self._wait(delays[attempt])
         hint = ""
-        if any(finding.code == "response.not-genesys" for finding in state.report.findings):
+        seen = state.report.findings + state.response_findings
+        if any(finding.code == "response.not-genesys" for finding in seen):
             hint = (
                 " The response that carried it did not come from Genesys Cloud, so the id is "
                 "probably not a Genesys execution id."
@@ -956,7 +963,7 @@ class Doctor:
                 "rate limited on %s after waiting %.0f s", _path_of(error.url), error.waited
             )
         except NotFoundError:
-            if raise_not_found:
+            if raise_not_found or raise_api_error:
                 raise
             logger.info("a call answered 404 during the doctor's checks")
         except ApiError as error:
