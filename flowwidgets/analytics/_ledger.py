@@ -56,6 +56,11 @@ _CREATE_STATEMENTS = (
 
 _BUSY_TIMEOUT_S = 30.0
 
+_CORRUPT_FIX = (
+    "The file was left as it is. Copy the readable launches to a new file with "
+    "flowwidgets.analytics.Ledger.recover(path), then use the new file"
+)
+
 
 class LedgerError(Exception):
     """A ledger file is missing, unreadable or corrupt, or a write to it failed.
@@ -110,6 +115,7 @@ class LedgerEntry:
 
 
 _COLUMNS = tuple(field.name for field in fields(LedgerEntry))
+_SELECT_ALL = f"SELECT {', '.join(_COLUMNS)} FROM launches ORDER BY launched_at, name"  # noqa: S608
 _DATETIME_COLUMNS = ("launched_at", "finished_at", "history_seen_at", "counted_at", "updated_at")
 _BOOL_COLUMNS = ("in_history", "counted")
 
@@ -158,9 +164,9 @@ class Ledger:
     canonical JSON, so two launches with the same inputs can be recognised.
 
     Execution names are unique, and ``record_launch`` raises :class:`DuplicateLaunchError`
-    for a name already recorded. Record each launch under its name before sending it.
-    A retry after an unknown launch outcome then stops before reaching the API, so the
-    workflow runs at most once.
+    for a name already recorded. A caller that records each launch under its name before
+    sending it gets that error on a retry after an unknown outcome, before the request
+    reaches the API. This is how a retry launches at most once.
 
     Parameters
     ----------
@@ -244,17 +250,13 @@ class Ledger:
         return connection
 
     def _check_and_prepare(self, connection: sqlite3.Connection, existed: bool) -> None:
-        corrupt_fix = (
-            "The file was left as it is. Copy the readable launches to a new file with "
-            "flowwidgets.analytics.Ledger.recover(path), then use the new file"
-        )
         try:
             if existed and self.path.stat().st_size > 0:
-                # Read-only checks first, so a damaged file is never written to.
+                # Read-only checks run first, so a file found damaged is not written to.
                 result = connection.execute("PRAGMA quick_check").fetchone()[0]
                 if result != "ok":
                     raise LedgerError(
-                        f"the ledger is corrupt: {result}", path=self.path, fix=corrupt_fix
+                        f"the ledger is corrupt: {result}", path=self.path, fix=_CORRUPT_FIX
                     )
                 tables = {
                     row[0]
@@ -281,7 +283,9 @@ class Ledger:
                 )
         except sqlite3.DatabaseError as error:
             raise LedgerError(
-                f"the ledger is corrupt or not a database: {error}", path=self.path, fix=corrupt_fix
+                f"the ledger is corrupt or not a database: {error}",
+                path=self.path,
+                fix=_CORRUPT_FIX,
             ) from error
 
     def _read_or_create_salt(self) -> str:
@@ -457,18 +461,33 @@ class Ledger:
         try:
             with self._lock, _Transaction(self._connection):
                 return self._connection.execute(sql, parameters)
+        except sqlite3.IntegrityError:
+            raise
         except sqlite3.OperationalError as error:
             raise LedgerError(
                 f"writing to the ledger failed: {error}",
                 path=self.path,
                 fix="Check that the file is writable and not locked by a stuck process, then retry",
             ) from error
+        except sqlite3.DatabaseError as error:
+            raise LedgerError(
+                f"the ledger became corrupt: {error}", path=self.path, fix=_CORRUPT_FIX
+            ) from error
 
     # -- reading -----------------------------------------------------------------------------
 
+    def _fetch_all(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        try:
+            with self._lock:
+                return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.DatabaseError as error:
+            raise LedgerError(
+                f"reading the ledger failed: {error}", path=self.path, fix=_CORRUPT_FIX
+            ) from error
+
     def _query_one(self, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
-        with self._lock:
-            return self._connection.execute(sql, parameters).fetchone()
+        rows = self._fetch_all(sql, parameters)
+        return rows[0] if rows else None
 
     def _require(self, name: str) -> LedgerEntry:
         entry = self.find_by_name(name)
@@ -490,10 +509,7 @@ class Ledger:
         return None if row is None else _entry_from_row(row)
 
     def __iter__(self) -> Iterator[LedgerEntry]:
-        with self._lock:
-            rows = self._connection.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM launches ORDER BY launched_at, name"  # noqa: S608
-            ).fetchall()
+        rows = self._fetch_all(_SELECT_ALL)
         return (_entry_from_row(row) for row in rows)
 
     def frame(self) -> pd.DataFrame:
@@ -503,10 +519,7 @@ class Ledger:
         datetimes as UTC, ``status`` categorical, ``in_history`` and ``counted`` as
         nullable booleans.
         """
-        with self._lock:
-            rows = self._connection.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM launches ORDER BY launched_at, name"  # noqa: S608
-            ).fetchall()
+        rows = self._fetch_all(_SELECT_ALL)
         return ledger_rows_frame(rows)
 
     # -- recovery ----------------------------------------------------------------------------
