@@ -86,8 +86,10 @@ def run_doctor(args: argparse.Namespace) -> int:
         0 when no finding is an error, 1 when one is, 2 for usage errors and connection problems.
     """
     try:
+        if args.request == "-" and args.response == "-":
+            raise UsageError("--response - : standard input is already used by --request")
         request = _read_input(args.request, "--request")
-        response = _read_input(args.response, "--response", stdin_taken=args.request == "-")
+        response = _read_input(args.response, "--response")
         if request is None and response is None and not args.execution_id and not args.flow_id:
             raise UsageError(
                 "give at least one of --request, --response, --execution-id or --flow-id"
@@ -143,14 +145,12 @@ async def _run(
         return await Doctor(client).run(**options)
 
 
-def _read_input(path: str | None, option: str, *, stdin_taken: bool = False) -> bytes | None:
+def _read_input(path: str | None, option: str) -> bytes | None:
     """Read at most one character more than the doctor checks, so that the cap can be reported."""
     if path is None:
         return None
     limit = MAX_TEXT_CHARS * 4 + 1  # UTF-8 takes at most 4 bytes a character
     if path == "-":
-        if stdin_taken:
-            raise UsageError(f"{option} - : standard input is already used by --request")
         return sys.stdin.buffer.read(limit)
     try:
         with Path(path).open("rb") as stream:

@@ -93,9 +93,14 @@ def decode_input(data: str | bytes, what: str) -> tuple[str | None, list[Finding
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            return None, [
-                _unreadable(code, f"it is not UTF-8 text ({error.reason} at byte {error.start})")
-            ]
+            # A file read up to a byte limit may end inside a multi-byte character.
+            if error.start < len(data) - 3 or len(data) <= MAX_TEXT_CHARS:
+                return None, [
+                    _unreadable(
+                        code, f"it is not UTF-8 text ({error.reason} at byte {error.start})"
+                    )
+                ]
+            text = data[: error.start].decode("utf-8-sig")
     else:
         text = data.removeprefix("\ufeff")
         if "\x00" in text[:MAX_TEXT_CHARS]:
@@ -109,12 +114,10 @@ def decode_input(data: str | bytes, what: str) -> tuple[str | None, list[Finding
         findings.append(
             make_finding(
                 f"{what}.too-large",
-                f"The {what} is {len(text):,} characters long; only the first {MAX_TEXT_CHARS:,} "
-                "were read, "
-                "so a JSON body in it is probably cut and will not parse.",
-                "Give the doctor the exact request, or only its body, so that it is under the "
-                "limit.",
-                {"characters": len(text), "limit": MAX_TEXT_CHARS},
+                f"The {what} is longer than {MAX_TEXT_CHARS:,} characters, so only the first "
+                f"{MAX_TEXT_CHARS:,} were read and a JSON body in it is probably cut.",
+                f"Give the doctor only the exact {what} or its body, so that it fits the limit.",
+                {"limit": MAX_TEXT_CHARS},
             )
         )
         text = text[:MAX_TEXT_CHARS]
