@@ -45,6 +45,8 @@ def build_parser(name: str, description: str) -> argparse.ArgumentParser:
         default=RESULTS_DIR,
         help=f"folder for the result file <name>.json (default: {RESULTS_DIR})",
     )
+    # Other processes on the machine slow a benchmark down, so the load is recorded with it.
+    parser.set_defaults(load_average_at_start=_load_average())
     return parser
 
 
@@ -58,6 +60,14 @@ def machine_info() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
     }
+
+
+def _load_average() -> float | None:
+    # The 1-minute load average: runnable processes averaged over the last minute.
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _usable_cpu_count() -> int:
@@ -125,18 +135,8 @@ def stopwatch() -> Iterator[dict[str, float]]:
         elapsed["seconds"] = time.perf_counter() - start
 
 
-def peak_rss_mib() -> float:
-    """Return this process's peak resident set size so far, in MiB (Linux reports KiB)."""
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if sys.platform == "darwin":
-        return peak / 1024 / 1024
-    return peak / 1024
-
-
 def target(name: str, expected: str, measured: Any, met: bool) -> dict[str, Any]:
-    """Build one entry of a summary's ``targets`` mapping."""
+    """Build one entry of a summary's ``targets`` list."""
     return {"name": name, "target": expected, "measured": measured, "met": bool(met)}
 
 
@@ -152,6 +152,10 @@ def emit(name: str, summary: dict[str, Any], args: argparse.Namespace) -> Path:
         "command": " ".join(["python -m bench." + name, shlex.join(sys.argv[1:])]).strip(),
         "smoke": bool(args.smoke),
         "machine": machine_info(),
+        "load_average_1m": {
+            "at_start": getattr(args, "load_average_at_start", None),
+            "at_end": _load_average(),
+        },
     }
     record.update(summary)
     if "targets" in record:
