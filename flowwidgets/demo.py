@@ -91,6 +91,34 @@ def find_notebook_folder() -> Path:
     )
 
 
+def find_upwards(name: str | os.PathLike[str], start: Path | None = None) -> Path:
+    """Find a file by its relative name in ``start`` (default: the working folder) or a parent.
+
+    The notebooks use it for their ``request_file`` parameter, so the default
+    ``examples/...`` works from ``notebooks/`` in a checkout, from the repository
+    root (as papermill runs it) and from the demo folder. Absolute names and
+    ``~`` are taken as they are.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no folder on the way up has the file.
+    """
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} does not exist or is not a file.")
+        return path
+
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / path).is_file():
+            return candidate / path
+    raise FileNotFoundError(
+        f"{path} was not found in {folder} or any folder above it; give an absolute path."
+    )
+
+
 def find_examples_folder(notebook_folder: Path) -> Path | None:
     """Return the folder of example requests that belongs to ``notebook_folder``, if any."""
     for folder in (notebook_folder / "examples", notebook_folder.parent / "examples"):
@@ -140,7 +168,7 @@ def build_lab_command(root_dir: Path, port: int, open_browser: bool) -> list[str
     The token is not on the command line (other users could read it in the
     process list); it is passed in the ``JUPYTER_TOKEN`` environment variable.
     """
-    return [
+    command = [
         sys.executable,
         "-m",
         "jupyterlab",
@@ -151,6 +179,10 @@ def build_lab_command(root_dir: Path, port: int, open_browser: bool) -> list[str
         f"--ServerApp.open_browser={open_browser}",
         f"--LabApp.default_url=/lab/tree/{RUNBOOK}",
     ]
+    # JupyterLab refuses to start as root without this option; containers often run as root.
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--ServerApp.allow_root=True")
+    return command
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
