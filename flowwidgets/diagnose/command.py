@@ -27,7 +27,7 @@ _CREDENTIAL_VARIABLES = ("GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_ACCESS_TOK
 
 
 class UsageError(Exception):
-    """The command line or an input file cannot be used; the message says which and why."""
+    """The command line or an input file cannot be used; the message names it and the reason."""
 
 
 def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +54,7 @@ def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="with --launch: launch even when an error finding says the launch cannot run the flow",
+        help="with --launch: launch even when an error finding shows the launch cannot run",
     )
     parser.add_argument(
         "--sandbox",

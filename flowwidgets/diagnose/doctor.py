@@ -71,7 +71,7 @@ class _ConnectionFailedError(Exception):
 
 @dataclass
 class _State:
-    """What the connected checks learned so far."""
+    """Facts the connected checks have gathered so far."""
 
     report: Report
     request: ObservedRequest | None
@@ -132,7 +132,7 @@ class Doctor:
             Launch the request body as sent (POST /api/v2/flows/executions), follow the execution to
             its end and check where it shows. Skipped when the launch cannot run the flow at all.
         force
-            Launch even when a check says the launch cannot run the flow, as long as the body
+            Launch even when a check finds that the launch cannot run the flow, as long as the body
             has a flowId.
         """
         if isinstance(request, dict):
@@ -595,17 +595,18 @@ class Doctor:
         code = info.get("code")
         message = info.get("message") or ""
         variable = _variable_in(info)
-        meaning = _ERROR_MEANINGS.get(
-            str(code),
-            f"the workflow stopped with error {code}"
-            if code
-            else "the workflow stopped with an error",
-        )
-        detail = f"Execution {execution.id} ended {status}: {meaning}"
-        detail += f" ({code}: {message})." if code else (f" ({message})." if message else ".")
+
+        if code:
+            meaning = _ERROR_MEANINGS.get(str(code), f"the workflow stopped with error {code}")
+            quoted = f" ({code}: {message})."
+        else:
+            meaning = "the workflow stopped with an error"
+            quoted = f" ({message})." if message else "."
+        detail = f"Execution {execution.id} ended {status}: {meaning}{quoted}"
         cause = self._cause_for(state, variable) if variable else None
         if cause:
             detail += " " + cause
+
         fix = (
             "Send every input the workflow needs in inputData under its full name"
             + (f", including {variable!r}" if variable else "")
@@ -618,6 +619,7 @@ class Doctor:
         ]
         if missing:
             fix = missing[0].fix + " Then launch again."
+
         return make_finding(
             "execution.failed",
             detail,
@@ -821,7 +823,7 @@ class Doctor:
         }
         records = await self._call(state, self.client.query_flow_instances(query))
         if records is None:
-            return True  # the call failed; its finding says why
+            return True  # the call failed, and its finding gives the reason
         return any(
             record.id == execution.id or (execution.name and record.name == execution.name)
             for record in records
@@ -962,10 +964,14 @@ class Doctor:
             logger.info(
                 "rate limited on %s after waiting %.0f s", _path_of(error.url), error.waited
             )
-        except NotFoundError:
+        except NotFoundError as error:
             if raise_not_found or raise_api_error:
                 raise
-            logger.info("a call answered 404 during the doctor's checks")
+            logger.info(
+                "%s %s returned 404; the check that needed it was skipped",
+                error.method,
+                _path_of(error.url),
+            )
         except ApiError as error:
             if raise_api_error:
                 raise

@@ -37,8 +37,8 @@ class SchemaInput:
 def read_input_schema(schema: Any) -> dict[str, SchemaInput]:
     """Read the inputs of an input schema: a JSON schema dict, or an object with a ``raw`` dict.
 
-    The Architect type comes from ``archDataTypeId`` on the property or on the definition its
-    ``$ref`` points at; a property of ``"type": "array"`` is a list of its ``items``' type.
+    The Architect type comes from ``archDataTypeId`` on the property or on the definition that
+    its ``$ref`` points at. A property of ``"type": "array"`` is a list of its ``items``' type.
     """
     raw = getattr(schema, "raw", schema)
     if not isinstance(raw, dict):
@@ -79,7 +79,7 @@ def _arch_type(prop: dict[str, Any], definitions: dict[str, Any]) -> str | None:
 
 @dataclass
 class _Placement:
-    """Where a value meant for a schema input was sent instead of ``inputData[<input>]``."""
+    """The path and value of a value sent for a schema input outside ``inputData[<input>]``."""
 
     path: str
     value: Any

@@ -66,7 +66,7 @@ class LaunchIntent:
     """A launch body as sent, and the inputs it tried to send outside ``inputData``.
 
     ``misplaced`` maps a dotted path such as ``"inputs.email"`` to the value sent there: entries of
-    an    unknown top-level field that holds an object, which the API never reads as inputs.
+    an    unknown top-level field whose value is an object, which the API never reads as inputs.
     """
 
     body: dict[str, Any]

@@ -106,7 +106,7 @@ def _check_host(observed: ObservedRequest) -> list[Finding]:
 
 
 def _check_other_route(observed: ObservedRequest, path: str) -> tuple[list[Finding], bool]:
-    """Check a request to another route; the flag says whether to check it as a launch too."""
+    """Check a request to another route; the flag is true when it is a launch too."""
     conversation = find_route(path, CONVERSATION_ANALYTICS_ROUTES)
     if conversation is not None:
         return [_wrong_analytics_endpoint(path, conversation.purpose)], False
@@ -473,7 +473,7 @@ def check_response(
 ) -> list[Finding]:
     """Say whether Genesys Cloud's launch API could have sent a response, and explain error bodies.
 
-    The launch answers 200 with a JSON body holding ``id``, ``name``, ``flowVersion`` and
+    The launch returns 200 with a JSON body containing ``id``, ``name``, ``flowVersion`` and
     ``selfUri`` and an ``ININ-Correlation-Id`` header; anything else came from another
     component or is an error.
     """

@@ -19,7 +19,7 @@ class Route:
     purpose: str
 
     def matches(self, path: str) -> bool:
-        """Whether ``path`` is this route."""
+        """Return whether ``path`` is this route."""
         pattern = "^" + re.escape(self.template).replace(r"\{id\}", "[^/]+") + "/?$"
         return re.match(pattern, path) is not None
 
@@ -96,7 +96,7 @@ def closest_route(path: str) -> Route:
 
 
 def region_domains() -> dict[str, str]:
-    """Return ``{domain: region name}`` for every Genesys Cloud region the client knows."""
+    """Return ``{domain: region name}`` for every region in the client's region table."""
     from flowwidgets.api import REGIONS
 
     regions = REGIONS.values() if isinstance(REGIONS, dict) else REGIONS
