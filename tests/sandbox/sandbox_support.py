@@ -27,30 +27,37 @@ async def request_token(
     secret: str | None = None,
     login_host: str | None = None,
 ) -> httpx.Response:
-    """Send POST /oauth/token with Basic auth to the sandbox's login host."""
+    """Send POST /oauth/token with Basic auth to the sandbox's login host.
+
+    ``login_host`` is a host name such as ``login.mypurecloud.de``, used in-process, or a
+    loopback base URL such as ``http://127.0.0.1:8765`` of a served sandbox.
+    """
     client = sandbox.default_client
     host = login_host or f"login.{sandbox.region}"
+    base = host if host.startswith("http://127.0.0.1") else f"https://{host}"
     return await http.post(
-        f"https://{host}/oauth/token",
+        f"{base}/oauth/token",
         data={"grant_type": "client_credentials"},
         auth=(client_id or client.client_id, secret or client.secret),
     )
 
 
 async def bearer(
-    http: httpx.AsyncClient, sandbox: Sandbox, client_id: str | None = None
+    http: httpx.AsyncClient,
+    sandbox: Sandbox,
+    client_id: str | None = None,
+    login_host: str | None = None,
 ) -> dict[str, str]:
     """Return an Authorization header with a fresh token for a client of the sandbox."""
-    client = next(
-        c for c in sandbox.clients if c.client_id == (client_id or sandbox.default_client.client_id)
-    )
-    answer = await request_token(http, sandbox, client.client_id, client.secret)
+    wanted = client_id or sandbox.default_client.client_id
+    client = next(c for c in sandbox.clients if c.client_id == wanted)
+    answer = await request_token(http, sandbox, client.client_id, client.secret, login_host)
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def workflow(flow_id: str, name: str, **extra: Any) -> dict[str, Any]:
-    """Return a published workflow entry for a scenario dict, with Flow.email required at run time."""
+    """Return a published workflow for a scenario dict; a null Flow.email fails its runs."""
     entry: dict[str, Any] = {
         "id": flow_id,
         "name": name,
@@ -87,3 +94,15 @@ def scenario(**overrides: Any) -> dict[str, Any]:
     }
     base.update(copy.deepcopy(overrides))
     return base
+
+
+async def _reject_non_loopback(request: httpx.Request) -> None:
+    if request.url.host != "127.0.0.1":
+        raise AssertionError(
+            f"a served-sandbox test tried to reach {request.url.host}; use the served URL"
+        )
+
+
+def loopback_client(base_url: str) -> httpx.AsyncClient:
+    """Return an httpx client for a served sandbox; it refuses hosts other than 127.0.0.1."""
+    return httpx.AsyncClient(base_url=base_url, event_hooks={"request": [_reject_non_loopback]})
