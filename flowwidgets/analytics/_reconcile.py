@@ -90,41 +90,54 @@ def _assign_intervals(
 ) -> pd.DataFrame:
     """Add ``interval_start``/``interval_end``: the aggregate bucket holding each launch time.
 
-    A launch outside every bucket gets a bucket of ``granularity`` floored in UTC.
+    The launch time is the server's ``dateLaunched`` where an execution was polled,
+    else the ledger's ``launched_at``. A launch outside every bucket gets a bucket of
+    ``granularity`` floored in UTC.
     """
     launches = launches.copy()
     launches["interval_start"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
     launches["interval_end"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
 
-    timed = launches["launched_at"].notna()
+    bucket_time = launches["server_launched_at"].fillna(launches["launched_at"])
+    launches["_bucket_time"] = bucket_time
+    timed = bucket_time.notna()
     if not buckets.empty and timed.any():
-        left = launches.loc[timed, [_KEY, "launched_at"]].reset_index().sort_values("launched_at")
+        left = launches.loc[timed, [_KEY, "_bucket_time"]].reset_index().sort_values("_bucket_time")
         right = buckets[[_KEY, "interval_start", "interval_end"]].sort_values("interval_start")
         matched = pd.merge_asof(
             left,
             right,
-            left_on="launched_at",
+            left_on="_bucket_time",
             right_on="interval_start",
             by=_KEY,
             direction="backward",
         ).set_index("index")
-        inside = matched["launched_at"] < matched["interval_end"]
+        inside = matched["_bucket_time"] < matched["interval_end"]
         launches.loc[inside[inside].index, "interval_start"] = matched.loc[inside, "interval_start"]
         launches.loc[inside[inside].index, "interval_end"] = matched.loc[inside, "interval_end"]
 
     outside = timed & launches["interval_start"].isna()
-    floored = launches.loc[outside, "launched_at"].dt.floor(granularity)
+    floored = launches.loc[outside, "_bucket_time"].dt.floor(granularity)
     launches.loc[outside, "interval_start"] = floored
     launches.loc[outside, "interval_end"] = floored + granularity
-    return launches
+    return launches.drop(columns=["_bucket_time"])
 
 
 def _merge_executions(launches: pd.DataFrame, executions: pd.DataFrame) -> pd.DataFrame:
     polled = executions.dropna(subset=["execution_id"]).drop_duplicates("execution_id", keep="last")
-    polled = polled[["execution_id", "status", "finished_at", "error_code"]].rename(
-        columns={"status": "_status", "finished_at": "_finished_at", "error_code": "_error_code"}
+    polled = polled[["execution_id", "status", "launched_at", "finished_at", "error_code"]]
+    polled = polled.rename(
+        columns={
+            "status": "_status",
+            "launched_at": "_server_launched_at",
+            "finished_at": "_finished_at",
+            "error_code": "_error_code",
+        }
     )
-    merged = launches.merge(polled, on="execution_id", how="left")
+    merged = launches.drop(columns=["server_launched_at"]).merge(
+        polled, on="execution_id", how="left"
+    )
+    merged["server_launched_at"] = merged["_server_launched_at"].astype(UTC_DTYPE)
 
     polled_status = merged["_status"].astype(object)
     recorded_status = merged["status"].astype(object)
@@ -133,7 +146,7 @@ def _merge_executions(launches: pd.DataFrame, executions: pd.DataFrame) -> pd.Da
     )
     merged["finished_at"] = merged["_finished_at"].fillna(merged["finished_at"]).astype(UTC_DTYPE)
     merged["error_code"] = merged["_error_code"].fillna(merged["error_code"]).astype(STRING_DTYPE)
-    return merged.drop(columns=["_status", "_finished_at", "_error_code"])
+    return merged.drop(columns=["_status", "_server_launched_at", "_finished_at", "_error_code"])
 
 
 def _merge_history(
@@ -209,6 +222,7 @@ RECONCILED_COLUMNS = (
     "flow_version",
     "launch_outcome",
     "launched_at",
+    "server_launched_at",
     "status",
     "started",
     "finished",
@@ -265,17 +279,20 @@ def reconcile_executions(
     -------
     pandas.DataFrame
         The ledger's ``name``, ``execution_id``, ``flow_id``, ``flow_version``,
-        ``launch_outcome`` and ``launched_at`` come first. ``status`` is categorical:
+        ``launch_outcome`` and ``launched_at`` come first, then ``server_launched_at``
+        (the execution's ``dateLaunched``, NaT when not polled). ``status`` is categorical:
         the polled status, else the recorded one. ``started`` is true for any status
         but UNKNOWN, a completion time or a history record, and ``finished`` for a
         terminal status. Then come ``finished_at``, ``error_code``, ``in_history``,
         ``history_started_at`` (the record's start time) and ``history_seen_at``.
-        ``interval_start`` and ``interval_end`` are the aggregate bucket of the launch
-        time. ``counted`` is ``True`` when the bucket's ``nFlowExecutions`` covers every
-        launch in it, ``False`` when the bucket is empty, and ``<NA>`` when it is partly
-        filled or was not checked. ``counted_at`` and ``provisional`` follow.
-        ``finish_delay_s``, ``history_delay_s`` and ``count_delay_s`` are float seconds
-        from the launch to completion and to when flowwidgets first saw the execution
+        ``interval_start`` and ``interval_end`` are the aggregate bucket of the server
+        launch time, or of ``launched_at`` when the execution was not polled.
+        ``counted`` is ``True`` when the bucket's ``nFlowExecutions`` covers every launch
+        in it, ``False`` when the bucket is empty, and ``<NA>`` when it is partly filled
+        or was not checked. ``counted_at`` and ``provisional`` follow.
+        ``finish_delay_s`` is float seconds from the server launch time (else
+        ``launched_at``) to completion. ``history_delay_s`` and ``count_delay_s`` are
+        float seconds from ``launched_at`` to when flowwidgets first saw the execution
         in history and in analytics. The last two are upper bounds when this call saw
         it first. Datetimes are UTC.
     """
@@ -294,6 +311,7 @@ def reconcile_executions(
     empty_counts = aggregates_frame(None)
     step = _granularity(counts if counts is not None else empty_counts, granularity)
 
+    launches["server_launched_at"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
     if polled is not None:
         launches = _merge_executions(launches, polled)
     launches["status"] = status_categorical(launches["status"].astype(object))
@@ -313,9 +331,10 @@ def reconcile_executions(
     launches["provisional"] = (launches["interval_end"] > observed_at - provisional_after).astype(
         bool
     )
-    launches["finish_delay_s"] = (
-        launches["finished_at"] - launches["launched_at"]
-    ).dt.total_seconds()
+    # Both completion and server launch time come from the server clock, so local clock
+    # skew does not enter the run time.
+    server_start = launches["server_launched_at"].fillna(launches["launched_at"])
+    launches["finish_delay_s"] = (launches["finished_at"] - server_start).dt.total_seconds()
     launches["history_delay_s"] = (
         launches["history_seen_at"] - launches["launched_at"]
     ).dt.total_seconds()

@@ -92,7 +92,7 @@ def test_delay_histogram_figure_units(recorded_ledger: Ledger, sources: tuple[An
 
     assert [trace.type for trace in figure.data] == ["histogram"] * 3
     finish = figure.data[0]
-    assert sorted(finish.x) == pytest.approx([1.5, 3.62, 5.0])
+    assert sorted(finish.x) == pytest.approx([1.5, 3.5, 5.0])
     assert figure.layout.xaxis.title.text == "Delay after launch (seconds)"
     assert "seconds" in figure.layout.title.text
 

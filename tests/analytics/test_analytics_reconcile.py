@@ -50,7 +50,9 @@ def test_reconcile_executions_status_and_finish(reconciled: pd.DataFrame) -> Non
 
     assert completed["status"] == "COMPLETED"
     assert completed["finished"]
-    assert completed["finish_delay_s"] == pytest.approx(3.62)
+    # measured from the server's dateLaunched (10:05:00.120), not the ledger's 10:05:00
+    assert completed["finish_delay_s"] == pytest.approx(3.5)
+    assert completed["server_launched_at"] == pd.Timestamp("2026-11-20T10:05:00.120Z")
     assert failed["error_code"] == "error.workflow.expression.unexpectedNull"
     assert running["started"]
     assert not running["finished"]
@@ -215,3 +217,27 @@ def test_reconcile_intervals_without_aggregates(recorded_ledger: Ledger) -> None
     assert intervals["counted"].isna().all()
     assert (intervals["interval_end"] - intervals["interval_start"]).eq(timedelta(minutes=30)).all()
     assert intervals["launched"].sum() == 6
+
+
+def test_reconcile_executions_buckets_by_server_time(ledger: Ledger, load_fixture: Loader) -> None:
+    # The local clock is eleven minutes behind: the ledger says 10:59, the server 11:10.
+    ledger.record_launch(
+        "flowwidgets-run-4", WEB_FORM_FLOW_ID, launched_at=utc("2026-11-20T10:59:00")
+    )
+    ledger.record_outcome(
+        "flowwidgets-run-4", "ok", execution_id="c0ffee01-0000-4000-8000-000000000004"
+    )
+
+    polled = reconcile_executions(
+        ledger,
+        load_fixture("executions.json"),
+        aggregates=load_fixture("aggregates_hourly.json"),
+        now=NOW,
+    )
+    unpolled = reconcile_executions(
+        ledger, aggregates=load_fixture("aggregates_hourly.json"), now=NOW
+    )
+
+    assert polled["interval_start"].iloc[0] == pd.Timestamp("2026-11-20T11:00:00Z")
+    assert bool(polled["counted"].iloc[0])
+    assert unpolled["interval_start"].iloc[0] == pd.Timestamp("2026-11-20T10:00:00Z")
