@@ -248,20 +248,22 @@ class Doctor:
         host = state.request.host if state.request else None
         domains = region_domains()
         client_domain = self.client.region.domain
+        checked = (
+            "sandbox org checked here"
+            if getattr(self.client, "sandbox", None) is not None
+            else "org of the credentials checked here"
+        )
         if host and host.startswith("api.") and host[4:] in domains and host[4:] != client_domain:
             state.report.extend(
                 [
                     make_finding(
                         "auth.region-mismatch",
                         f"The request went to {host} (region {domains[host[4:]]}), but the "
-                        "credentials checked here "
-                        f"belong to an org in {client_domain} (login.{client_domain}). A token is "
-                        "only valid on the "
-                        f"API host of the region that issued it, so every call to {host} with it "
-                        "answers 401.",
+                        f"{checked} belongs to {client_domain} (login.{client_domain}). A token "
+                        "is only valid on the API host of the region that issued it, so every "
+                        f"call to {host} with a token from login.{client_domain} answers 401.",
                         f"Send the requests to api.{client_domain}, or use an OAuth client of the "
-                        f"org in {host[4:]} "
-                        f"and get its token from login.{host[4:]}.",
+                        f"org in {host[4:]} and get its token from login.{host[4:]}.",
                         {"request_domain": host[4:], "credentials_domain": client_domain},
                     )
                 ]
@@ -687,6 +689,9 @@ class Doctor:
                 self.client.request("POST", LAUNCH_PATH, json=intent.body, idempotent=False),
                 raise_api_error=True,
             )
+        except _ConnectionFailedError as error:
+            report.extend([_launch_outcome_unknown(intent, str(error))])
+            raise
         except ApiError as error:
             report.extend(
                 [
@@ -1021,6 +1026,18 @@ def _version_date(version: FlowVersion | None) -> datetime | None:
         or version.date_checked_in
         or version.date_created
         or version.date_saved
+    )
+
+
+def _launch_outcome_unknown(intent: LaunchIntent, reason: str) -> Finding:
+    return make_finding(
+        "execution.launch-unknown",
+        f"The doctor sent the launch of flow {intent.flow_id}, but the connection failed before an "
+        f"answer came back ({reason}), so whether the workflow runs is unknown. The doctor did "
+        "not send it again, because a second launch could run the workflow twice.",
+        "Look for the execution in execution history or flow-execution analytics before "
+        "launching again.",
+        {"flow_id": intent.flow_id, "name": intent.name},
     )
 
 

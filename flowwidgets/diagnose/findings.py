@@ -268,6 +268,12 @@ CATALOGUE: dict[str, CatalogueEntry] = _entries(
         "the launch API answered an error to the body as sent",
     ),
     (
+        "execution.launch-unknown",
+        E,
+        "The outcome of the doctor's launch is unknown",
+        "the connection failed after the launch was sent",
+    ),
+    (
         "execution.launch-skipped",
         I,
         "The doctor did not launch",

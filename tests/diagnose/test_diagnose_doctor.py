@@ -8,8 +8,10 @@ import httpx
 import pytest
 from diagnose_support import sandbox_client, workflow_scenario
 
-from flowwidgets.api import BearerToken, GenesysClient
+from flowwidgets.api import BearerToken, GenesysClient, clear_token_cache
+from flowwidgets.connect import connect
 from flowwidgets.diagnose import Doctor
+from flowwidgets.sandbox import Sandbox
 
 FLOW_ID = "3b2a1f0e-9d8c-4b7a-a695-847362514031"
 SEED_FLOW = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -247,3 +249,31 @@ async def test_doctor_connection_failed(error: type[httpx.TransportError]) -> No
 
     assert report.codes == ["doctor.connection-failed"]
     assert "not-a-real-token" not in report.to_json()
+
+
+class DropLaunchTransport(httpx.AsyncBaseTransport):
+    """Pass requests to the sandbox, but lose the connection on every launch after sending it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/api/v2/flows/executions":
+            await self.inner.handle_async_request(request)
+            raise httpx.RemoteProtocolError("connection closed", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_doctor_launch_outcome_unknown() -> None:
+    clear_token_cache()
+    sandbox = Sandbox.from_scenario("seed")
+    client = connect(sandbox=sandbox, transport=DropLaunchTransport(sandbox.transport()))
+    body = {"flowId": SEED_FLOW, "inputData": {"Flow.email": "a@example.com"}}
+
+    async with client:
+        report = await Doctor(client).run(request=body, launch=True)
+    clear_token_cache()
+
+    assert "execution.launch-unknown" in report.codes
+    assert report.codes[-1] == "doctor.connection-failed"
+    assert len(sandbox.executions) == 1
