@@ -211,7 +211,9 @@ class Doctor:
         execution = None
         if execution_id:
             report.context["execution_id"] = execution_id
-            execution = await self._follow(state, execution_id)
+            # An execution given by id is explained as it is now; only the doctor's own launch
+            # is followed, so that callers such as widgets never wait or move a sandbox clock.
+            execution = await self._find_execution(state, execution_id)
             if execution is not None and not flow_id:
                 flow_id = execution.flow_id
                 if flow_id:

@@ -182,12 +182,26 @@ async def test_doctor_forced_launch_is_rejected() -> None:
 async def test_doctor_explains_execution_id() -> None:
     async with sandbox_client("seed") as client:
         launched = await client.launch_flow(SEED_FLOW, input_data={"Flow.source": "test"})
+        client.sandbox.clock.advance(60)
         report = await Doctor(client).run(execution_id=launched.id)
 
     failed = report.by_code("execution.failed")
     assert len(failed) == 1
     assert failed[0].evidence["variable"] == "Flow.email"
     assert report.context["flow_id"] == SEED_FLOW
+
+
+async def test_doctor_running_execution_not_followed() -> None:
+    org = workflow_scenario(flow_id=FLOW_ID, inputs=INPUTS, clock={"speed": 0})
+
+    async with sandbox_client(org) as client:
+        launched = await client.launch_flow(FLOW_ID, input_data={"Flow.address": "a"})
+        before = client.sandbox.clock.now()
+        report = await Doctor(client).run(execution_id=launched.id)
+        after = client.sandbox.clock.now()
+
+    assert "execution.still-running" in report.codes
+    assert after == before
 
 
 async def test_doctor_execution_not_found() -> None:
