@@ -158,7 +158,7 @@ class Doctor:
         )
         if flow_id:
             report.context["flow_id"] = flow_id
-        response_findings = check_response(seen, observed) if seen is not None else []
+        response_findings = check_response(seen) if seen is not None else []
         state.response_findings = response_findings
 
         if self.client is None:

@@ -468,10 +468,8 @@ def check_input_shape(intent: LaunchIntent) -> list[Finding]:
     return findings
 
 
-def check_response(
-    observed: ObservedResponse, request: ObservedRequest | None = None
-) -> list[Finding]:
-    """Say whether Genesys Cloud's launch API could have sent a response, and explain error bodies.
+def check_response(observed: ObservedResponse) -> list[Finding]:
+    """Check whether Genesys Cloud's launch API could have sent a response; explain error bodies.
 
     The launch returns 200 with a JSON body containing ``id``, ``name``, ``flowVersion`` and
     ``selfUri`` and an ``ININ-Correlation-Id`` header; anything else came from another
