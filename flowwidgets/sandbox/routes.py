@@ -117,11 +117,7 @@ class ApiRoutes:
         assert call.token is not None
         scenario = self.org.scenario
         client = call.token.client
-        org_ref = {
-            "id": scenario.organization_id,
-            "name": scenario.organization_name,
-            "selfUri": f"/api/v2/organizations/{scenario.organization_id}",
-        }
+        org_ref = {"id": scenario.organization_id, "name": scenario.organization_name}
         body = {
             "organization": org_ref,
             "homeOrganization": org_ref,
@@ -131,13 +127,12 @@ class ApiRoutes:
                 "name": client.name,
                 "authorizedGrantType": "CLIENT-CREDENTIALS",
                 "state": "active",
-                "organization": {"id": scenario.organization_id, "selfUri": org_ref["selfUri"]},
+                "organization": org_ref,
                 "roleDivisions": [
                     {"roleId": "00000000-0000-4000-8000-00000000aaaa", "divisionId": division}
                     for division in scenario.divisions
                     if client.sees_division(division)
                 ],
-                "selfUri": f"/api/v2/oauth/clients/{client.client_id}",
             },
         }
         return json_response(body, call)
@@ -153,9 +148,8 @@ class ApiRoutes:
             "domain": scenario.region,
             "version": 1,
             "state": "active",
-            "defaultSiteId": "",
-            "deletable": False,
             "features": {},
+            "productPlatform": "GenesysCloud",
             "selfUri": f"/api/v2/organizations/{scenario.organization_id}",
         }
         return json_response(body, call)

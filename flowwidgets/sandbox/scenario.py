@@ -280,7 +280,7 @@ def _validate(data: dict[str, Any], origin: str | None) -> None:
     # rather than the "oneOf" that contains it.
     error = max(errors, key=lambda e: len(e.absolute_path))
     path = format_path(error.absolute_path)
-    if error.validator == "additionalProperties" and error.params:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         # Name the unknown key itself in the path.
         extra = [key for key in error.instance if key not in error.schema.get("properties", {})]
         if extra:
