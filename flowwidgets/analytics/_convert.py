@@ -29,10 +29,17 @@ TERMINAL_STATUSES: frozenset[str] = frozenset({"ERROR", "TERMINATED", "COMPLETED
 
 
 def raw_of(item: Any) -> dict[str, Any]:
-    """Return the JSON dict behind a model object (its ``raw`` field) or the dict itself."""
+    """Return the JSON dict behind a model object (its ``raw`` field) or the dict itself.
+
+    The dict is not copied because the builders only read it.
+    """
+    if type(item) is dict:
+        return item
     if isinstance(item, Mapping):
         return dict(item)
     raw = getattr(item, "raw", None)
+    if type(raw) is dict:
+        return raw
     if isinstance(raw, Mapping):
         return dict(raw)
     raise TypeError(
@@ -57,7 +64,11 @@ def entities_of(source: Any, key: str = "entities") -> list[dict[str, Any]]:
     if isinstance(source, Iterable) and not isinstance(source, (str, bytes)):
         rows: list[dict[str, Any]] = []
         for item in source:
-            rows.extend(entities_of(item, key))
+            # Plain JSON objects are by far the most common item, so they skip the recursion.
+            if type(item) is dict and key not in item:
+                rows.append(item)
+            else:
+                rows.extend(entities_of(item, key))
         return rows
     raise TypeError(
         f"expected Genesys JSON, a model or a list of them, got {type(source).__name__}"
@@ -68,7 +79,7 @@ def nested(data: Mapping[str, Any], *keys: str) -> Any:
     """Return ``data[k1][k2]...`` or ``None`` when any level is missing or not a dict."""
     value: Any = data
     for key in keys:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and (value is None or not isinstance(value, Mapping)):
             return None
         value = value.get(key)
     return value
@@ -82,26 +93,24 @@ def to_utc(values: Iterable[Any]) -> pd.Series:
     neither become ``NaT``.
     """
     series = pd.Series(list(values), dtype=object)
-    result = pd.Series(pd.NaT, index=series.index, dtype=UTC_DTYPE)
     if series.empty:
-        return result
+        return pd.Series(pd.NaT, index=series.index, dtype=UTC_DTYPE)
 
-    is_number = series.map(
-        lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
-    )
-    if is_number.any():
-        millis = pd.to_numeric(series[is_number], errors="coerce")
-        result[is_number] = pd.to_datetime(millis, unit="ms", utc=True).astype(UTC_DTYPE)
+    # Numbers are epoch milliseconds. Booleans and numeric strings are not dates.
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        millis = pd.Series(float("nan"), index=series.index)
+    else:
+        millis = pd.to_numeric(series, errors="coerce")
+    numeric = millis.notna()
+    if numeric.any():
+        not_number = series[numeric].map(lambda value: isinstance(value, (bool, str)))
+        millis[not_number[not_number].index] = float("nan")
+        numeric = millis.notna()
 
-    is_text = series.map(lambda value: isinstance(value, str) and value != "")
-    if is_text.any():
-        parsed = pd.to_datetime(series[is_text], utc=True, format="ISO8601", errors="coerce")
-        result[is_text] = parsed.astype(UTC_DTYPE)
-
-    is_datetime = ~is_number & ~is_text & series.notna()
-    if is_datetime.any():
-        parsed = pd.to_datetime(series[is_datetime], utc=True, errors="coerce")
-        result[is_datetime] = parsed.astype(UTC_DTYPE)
+    text = series.where(~numeric & series.ne(""))
+    result = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce").astype(UTC_DTYPE)
+    if numeric.any():
+        result[numeric] = pd.to_datetime(millis[numeric], unit="ms", utc=True).astype(UTC_DTYPE)
     return result
 
 

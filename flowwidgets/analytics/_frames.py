@@ -7,6 +7,7 @@ and dtypes are fixed, so an empty input gives an empty frame with the same colum
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -238,13 +239,19 @@ def _schema_and_ids(data: dict[str, Any]) -> tuple[dict[str, Any], str | None, s
     return schema, _text(data.get("id")), _version_id(published or None)
 
 
+@functools.lru_cache(maxsize=4096)
+def _flow_id_in_uri(uri: str) -> str | None:
+    match = _FLOW_ID_IN_URI.search(uri)
+    return match.group(1) if match else None
+
+
 def _flow_id_from_uri(*candidates: Any) -> str | None:
     for candidate in candidates:
         uri = candidate.get("selfUri") if isinstance(candidate, dict) else candidate
         if isinstance(uri, str):
-            match = _FLOW_ID_IN_URI.search(uri)
-            if match:
-                return match.group(1)
+            flow_id = _flow_id_in_uri(uri)
+            if flow_id:
+                return flow_id
     return None
 
 

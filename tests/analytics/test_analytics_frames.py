@@ -213,3 +213,22 @@ def test_builders_empty_input_keeps_columns(
 def test_builders_reject_unreadable_input() -> None:
     with pytest.raises(TypeError, match="Genesys JSON"):
         executions_frame(42)
+
+
+def test_executions_frame_odd_date_values(load_fixture: Loader) -> None:
+    first = load_fixture("executions.json")[0]
+    odd = [
+        {**first, "id": "naive", "dateLaunched": "2026-11-20T10:05:00"},
+        {**first, "id": "bool", "dateLaunched": True},
+        {**first, "id": "digits", "dateLaunched": "1795169400000"},
+        {**first, "id": "blank", "dateLaunched": ""},
+        {**first, "id": "millis", "dateLaunched": 1795169400000.0},
+    ]
+
+    frame = executions_frame(odd).set_index("execution_id")
+
+    assert frame.loc["naive", "launched_at"] == pd.Timestamp("2026-11-20T10:05:00Z")
+    assert pd.isna(frame.loc["bool", "launched_at"])
+    assert pd.isna(frame.loc["digits", "launched_at"])
+    assert pd.isna(frame.loc["blank", "launched_at"])
+    assert frame.loc["millis", "launched_at"] == pd.Timestamp("2026-11-20T10:10:00Z")
