@@ -22,7 +22,7 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture
 def served_sandbox() -> Iterator[ServedSandbox]:
-    """Serve the seed scenario (frozen clock) on 127.0.0.1 at a free port; ``.url``, ``.sandbox``."""
+    """Serve the seed scenario (frozen clock) on 127.0.0.1 at a free port."""
     with serve_in_thread(Sandbox.from_scenario("seed", speed=0)) as served:
         yield served
 
