@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import uuid
@@ -22,14 +21,13 @@ from flowwidgets.widgets._base import (
 
 if TYPE_CHECKING:
     from flowwidgets.analytics import Ledger
-    from flowwidgets.api import GenesysClient, LaunchResult
+    from flowwidgets.api import GenesysClient, LaunchResult, RetryWait
     from flowwidgets.widgets.launch_form import LaunchForm
     from flowwidgets.widgets.monitor import StatusMonitor
 
 logger = logging.getLogger("flowwidgets.widgets")
 
 MAX_BATCH = 1000
-_WAIT_CHECK_SECONDS = 0.2
 
 
 def execution_names(base: str | None, count: int) -> list[str]:
@@ -190,6 +188,7 @@ class LaunchButton(w.VBox):
         names = execution_names(body.get("name"), count)
         self.progress.max = count
         self.progress.value = 0
+        waits_before = len(self.client.rate_limit_events)
 
         launched: list[LaunchResult] = []
         for name in names:
@@ -198,7 +197,15 @@ class LaunchButton(w.VBox):
             launched.append(result)
             self.progress.value = len(launched)
 
-        self.status.value = f"Launched {len(launched)} execution(s)."
+        summary = f"Launched {len(launched)} execution(s)."
+        waits = self.client.rate_limit_events[waits_before:]
+        if waits:
+            seconds = sum(wait.delay for wait in waits)
+            summary += (
+                f" The rate limit (HTTP 429) made the client wait {len(waits)} time(s), "
+                f"{seconds:.1f} s in all."
+            )
+        self.status.value = summary
         return launched
 
     async def _launch_one(self, body: dict[str, Any], name: str) -> LaunchResult:
@@ -215,7 +222,18 @@ class LaunchButton(w.VBox):
                 inputs=body.get("inputData"),
             )
 
-        watcher = asyncio.ensure_future(self._show_waits(name))
+        previous_on_wait = self.client.on_wait
+
+        def show_wait(wait: RetryWait) -> None:
+            if previous_on_wait is not None:
+                previous_on_wait(wait)
+            if wait.status == 429:
+                self.status.value = (
+                    f"Rate limited (HTTP 429) while launching {html.escape(name)}: "
+                    f"waiting {wait.delay:.1f} s as Retry-After says."
+                )
+
+        self.client.on_wait = show_wait
         try:
             result = await self.client.launch_flow(
                 flow_id,
@@ -230,7 +248,8 @@ class LaunchButton(w.VBox):
             self._record_outcome(name, "error", error_code=error.code)
             raise
         finally:
-            watcher.cancel()
+            if self.client.on_wait is show_wait:
+                self.client.on_wait = previous_on_wait
 
         self._record_outcome(
             name, "ok", execution_id=result.id, flow_version=result.flow_version_id
@@ -246,21 +265,6 @@ class LaunchButton(w.VBox):
     def _record_outcome(self, name: str, outcome: str, **details: Any) -> None:
         if self.ledger is not None:
             self.ledger.record_outcome(name, outcome, **details)
-
-    async def _show_waits(self, name: str) -> None:
-        """Show each HTTP 429 wait of the client while one launch is in flight."""
-        assert self.client is not None
-        seen = len(self.client.rate_limit_events)
-        while True:
-            await asyncio.sleep(_WAIT_CHECK_SECONDS)
-            events = self.client.rate_limit_events
-            if len(events) > seen:
-                wait = events[-1]
-                seen = len(events)
-                self.status.value = (
-                    f"Rate limited (HTTP 429) while launching {html.escape(name)}: "
-                    f"waiting {getattr(wait, 'retry_after', '?')} s as Retry-After says."
-                )
 
     async def wait(self) -> None:
         """Wait until a launch started by the button has finished or failed."""

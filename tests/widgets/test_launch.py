@@ -227,3 +227,37 @@ def _flow_stub():
             "publishedVersion": {"id": "1.0", "name": "1.0", "type": "PUBLISH"},
         }
     )
+
+
+async def test_launch_button_shows_rate_limit_wait() -> None:
+    import json as jsonlib
+    from importlib import resources
+
+    from flowwidgets.connect import connect
+
+    scenario = jsonlib.loads(
+        resources.files("flowwidgets.sandbox").joinpath("scenarios/seed.json").read_text()
+    )
+    scenario["faults"] = [
+        {
+            "kind": "rate_limit",
+            "path": "/api/v2/flows/executions",
+            "method": "POST",
+            "skip": 1,
+            "count": 1,
+            "retry_after": 1,
+        }
+    ]
+    limited = connect(sandbox=scenario)
+    async with limited:
+        form = LaunchForm(limited, await seed_flow(limited))
+        form.set_value("Flow.email", "person@example.com")
+        button = LaunchButton(form, limited)
+        shown: list[str] = []
+        button.status.observe(lambda change: shown.append(change["new"]), "value")
+
+        await button.launch(3)
+
+    assert len(limited.sandbox.executions) == 3
+    assert any("Rate limited (HTTP 429)" in text for text in shown)
+    assert "made the client wait 1 time(s)" in button.status.value
