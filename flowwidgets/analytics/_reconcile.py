@@ -75,7 +75,10 @@ def _granularity(aggregates: pd.DataFrame, granularity: str | timedelta | None) 
 def _buckets(aggregates: pd.DataFrame, keyed: bool) -> pd.DataFrame:
     """Sum ``nFlowExecutions`` per flow (when grouped by flow) and interval."""
     frame = aggregates[aggregates["metric"].fillna("nFlowExecutions") == "nFlowExecutions"]
-    frame = frame.dropna(subset=["interval_start", "interval_end"]).copy()
+    frame = frame.dropna(subset=["interval_start", "interval_end"])
+    # The same bucket from two queries counts once, with the later (restated) count.
+    dimensions = [column for column in frame.columns if column != "count"]
+    frame = frame.drop_duplicates(subset=dimensions, keep="last").copy()
     frame[_KEY] = _flow_key(frame, keyed)
     frame = frame.dropna(subset=[_KEY])
     buckets = frame.groupby(
@@ -163,13 +166,17 @@ def _merge_history(
         by_id = by_id[["instance_id", "started_at"]].rename(
             columns={"instance_id": "execution_id", "started_at": "_started_by_id"}
         )
-        by_name = history.dropna(subset=["name"]).drop_duplicates("name")
-        by_name = by_name[["name", "started_at"]].rename(columns={"started_at": "_started_by_name"})
+        # Other callers may use the same execution name, so a name only matches within
+        # the same flow.
+        by_name = history.dropna(subset=["name", "flow_id"]).drop_duplicates(["name", "flow_id"])
+        by_name = by_name[["name", "flow_id", "started_at"]].rename(
+            columns={"started_at": "_started_by_name"}
+        )
         by_name["_named"] = True
         by_id["_identified"] = True
 
         launches = launches.merge(by_id, on="execution_id", how="left").merge(
-            by_name, on="name", how="left"
+            by_name, on=["name", "flow_id"], how="left"
         )
         found = launches["_identified"].notna() | launches["_named"].notna()
         launches["in_history"] = (found | recorded.fillna(False)).astype("boolean")

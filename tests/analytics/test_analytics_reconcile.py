@@ -241,3 +241,31 @@ def test_reconcile_executions_buckets_by_server_time(ledger: Ledger, load_fixtur
     assert polled["interval_start"].iloc[0] == pd.Timestamp("2026-11-20T11:00:00Z")
     assert bool(polled["counted"].iloc[0])
     assert unpolled["interval_start"].iloc[0] == pd.Timestamp("2026-11-20T10:00:00Z")
+
+
+def test_reconcile_executions_name_match_needs_same_flow(
+    recorded_ledger: Ledger, load_fixture: Loader
+) -> None:
+    page = load_fixture("history_page.json")
+    for record in page["entities"]:
+        record["flowId"] = OTHER_FLOW_ID
+
+    frame = reconcile_executions(recorded_ledger, history=page, now=NOW).set_index("name")
+
+    assert frame.loc["flowwidgets-run-1", "in_history"]
+    assert not frame.loc["flowwidgets-run-2", "in_history"]
+
+
+def test_reconcile_intervals_repeated_query_counts_once(
+    recorded_ledger: Ledger, load_fixture: Loader
+) -> None:
+    first = load_fixture("aggregates_hourly.json")
+    restated = load_fixture("aggregates_hourly.json")
+    restated["results"][0]["data"][2]["metrics"][0]["stats"]["count"] = 2
+
+    intervals = reconcile_intervals(recorded_ledger, aggregates=[first, restated], now=NOW)
+
+    web_form = intervals[intervals["flow_id"] == WEB_FORM_FLOW_ID].set_index("interval_start")
+    assert web_form.loc[pd.Timestamp("2026-11-20T10:00:00Z"), "counted"] == 3
+    assert web_form.loc[pd.Timestamp("2026-11-20T11:00:00Z"), "counted"] == 2
+    assert web_form.loc[pd.Timestamp("2026-11-20T11:00:00Z"), "missing"] == 0
