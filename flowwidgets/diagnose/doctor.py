@@ -176,8 +176,8 @@ class Doctor:
                     make_finding(
                         "doctor.connection-failed",
                         f"The doctor could not reach {self.client.api_base_url}: {error}",
-                        "Check the network, the region and any proxy settings, then run the doctor "
-                        "again.",
+                        "Check the network, the region and any proxy settings, then run the "
+                        "doctor again.",
                         {"host": self.client.api_base_url},
                     )
                 ]
@@ -261,9 +261,9 @@ class Doctor:
                     make_finding(
                         "auth.region-mismatch",
                         f"The request went to {host} (region {domains[host[4:]]}), but the "
-                        f"{checked} belongs to {client_domain} (login.{client_domain}). A token "
-                        "is only valid on the API host of the region that issued it, so every "
-                        f"call to {host} with a token from login.{client_domain} answers 401.",
+                        f"{checked} belongs to {client_domain} (login.{client_domain}). A token is "
+                        "only valid on the API host of the region that issued it, so every call "
+                        f"to {host} with a token from login.{client_domain} answers 401.",
                         f"Send the requests to api.{client_domain}, or use an OAuth client of the "
                         f"org in {host[4:]} and get its token from login.{host[4:]}.",
                         {"request_domain": host[4:], "credentials_domain": client_domain},
@@ -287,28 +287,27 @@ class Doctor:
         report.context["flow"] = f"{flow.name} ({flow.type})" if flow.name else flow_id
 
         flow_type = (flow.type or "").upper()
-        # NOTE: the launch API documents workflows as launchable ("flow types that support it such
-        # as
-        # workflow"); which other types it accepts is not documented, so only WORKFLOW passes here.
+        # NOTE: the launch API documents workflows as launchable ("flow types that support it
+        # such as workflow"). Which other types it accepts is not documented, so only WORKFLOW
+        # passes here.
         if flow_type != "WORKFLOW":
             report.extend(
                 [
                     make_finding(
                         "flow.not-launchable",
                         f"Flow {flow.name!r} ({flow_id}) is of type {flow_type or 'unknown'}; POST "
-                        f"{LAUNCH_PATH} "
-                        "starts workflows, not "
+                        f"{LAUNCH_PATH} starts workflows, not "
                         + (f"{flow_type} flows" if flow_type else "this flow")
                         + ". "
                         + (
-                            "An inbound call flow runs when a call arrives on a number routed to "
-                            "it."
+                            "An inbound call flow runs when a call arrives on a number routed "
+                            "to it."
                             if flow_type == "INBOUNDCALL"
                             else ""
                         ),
                         "Launch a flow of type WORKFLOW; to act on a call or message, move the "
-                        "logic into a workflow "
-                        "and launch that, or trigger the flow through its channel.",
+                        "logic into a workflow and launch that, or trigger the flow through its "
+                        "channel.",
                         {"flow_id": flow_id, "type": flow_type},
                     )
                 ]
@@ -324,14 +323,11 @@ class Doctor:
         return make_finding(
             "flow.not-found",
             f"Flow {flow_id} was not found in {org} (region {region}, {self.client.api_base_url}). "
-            "Either no "
-            "such flow exists here (it is in another org or region, was deleted, or the id is "
-            "mistyped), or "
-            "it is in a division this OAuth client's roles do not cover, which hides it the same "
-            "way.",
-            "Check the id in Architect (the flow's URL) and that it is the same org and region; if "
-            "it is, "
-            "grant the OAuth client's role the flow's division.",
+            "Either no such flow exists here (it is in another org or region, was deleted, or the "
+            "id is mistyped), or it is in a division this OAuth client's roles do not cover, "
+            "which hides it the same way.",
+            "Check the id in Architect (the flow's URL) and that it is the same org and region; "
+            "if it is, grant the OAuth client's role the flow's division.",
             {"flow_id": flow_id, "organization": org, "region": region},
         )
 
@@ -353,8 +349,7 @@ class Doctor:
                         make_finding(
                             "flow.not-published",
                             f"The launch asks for flowVersion {requested!r} of flow {flow.name!r}, "
-                            "which has no such "
-                            "version"
+                            "which has no such version"
                             + (f"; the published version is {published.id}." if published else "."),
                             "Remove flowVersion to run the published version, or send an existing "
                             "version id such as "
@@ -375,8 +370,7 @@ class Doctor:
                     make_finding(
                         "flow.not-published",
                         f"Flow {flow.name!r} ({flow.id}) has no published version, so a launch "
-                        "without flowVersion "
-                        "has nothing to run.",
+                        "without flowVersion has nothing to run.",
                         "Publish the flow in Architect, then launch again.",
                         {"flow_id": flow.id, "published": None},
                     )
@@ -422,8 +416,7 @@ class Doctor:
                     f"Flow {flow.name!r} has a {label} version {other.id}"
                     + (f" from {when:%Y-%m-%d %H:%M} UTC" if when else "")
                     + f" that is not published; the launch runs version {running.id} because "
-                    f"{how}, so recent "
-                    "edits made in Architect do not run.",
+                    f"{how}, so recent edits made in Architect do not run.",
                     "Publish the flow in Architect to run the latest changes (and launch without "
                     "flowVersion).",
                     {
@@ -460,11 +453,9 @@ class Doctor:
                 [
                     make_finding(
                         "history.disabled",
-                        "The org's execution-data setting is off (the default), so no execution is "
-                        "recorded in "
-                        "execution history: POST /api/v2/flows/instances/query returns nothing "
-                        "even for runs that "
-                        "happened.",
+                        "The org's execution-data setting is off (the default), so no execution "
+                        "is recorded in execution history: POST /api/v2/flows/instances/query "
+                        "returns nothing even for runs that happened.",
                         "Turn it on (Admin > Architect > Settings > Execution Data, or PATCH "
                         '/api/v2/flows/instances/settings/executiondata {"enabled": true}), '
                         "then republish the flow.",
@@ -488,10 +479,9 @@ class Doctor:
                     make_finding(
                         "history.not-republished",
                         f"Execution data was turned on at {enabled_at:%Y-%m-%d %H:%M} UTC, but "
-                        f"version {version.id} "
-                        f"that runs was published at {published_at:%Y-%m-%d %H:%M} UTC, before "
-                        "that; a flow records "
-                        "execution history only after it is republished.",
+                        f"version {version.id} that runs was published at "
+                        f"{published_at:%Y-%m-%d %H:%M} UTC, before that; a flow records execution "
+                        "history only after it is republished.",
                         "Republish the flow in Architect (no change needed), then launch again.",
                         {
                             "enabled_at": enabled_at.isoformat(),
@@ -528,15 +518,13 @@ class Doctor:
                 make_finding(
                     "execution.not-found",
                     f"Execution {execution_id} was not found in "
-                    f"{state.report.context.get('organization', 'this org')} "
-                    f"(region {self.client.region.domain}) after {len(delays) + 1} tries. It may "
-                    "belong to another "
-                    "region or org, the id may be wrong (not an id Genesys Cloud returned), or its "
-                    "details expired "
+                    f"{state.report.context.get('organization', 'this org')} (region "
+                    f"{self.client.region.domain}) after {len(delays) + 1} tries. It may belong to "
+                    "another region or org, the id may be wrong (not an id Genesys Cloud "
+                    "returned), or its details expired "
                     "(they are kept for several days)." + hint,
                     "Use the id from the 200 launch response of the same org and region, and look "
-                    "it up within a few "
-                    "days; for older runs use execution history.",
+                    "it up within a few days; for older runs use execution history.",
                     {
                         "execution_id": execution_id,
                         "region": self.client.region.domain,
@@ -559,11 +547,10 @@ class Doctor:
                 make_finding(
                     "execution.completed",
                     f"Execution {execution.id} completed "
-                    f"({execution.completion_reason or 'no reason given'}) "
-                    f"with outputs {sorted(execution.output_data) or 'none'}.",
+                    f"({execution.completion_reason or 'no reason given'}) with outputs "
+                    f"{sorted(execution.output_data) or 'none'}.",
                     "Nothing to fix in the run itself; if it is not visible elsewhere, see the "
-                    "history and "
-                    "analytics findings.",
+                    "history and analytics findings.",
                     {**evidence, "output_data": execution.output_data},
                 )
             ]
@@ -574,8 +561,7 @@ class Doctor:
                     f"Execution {execution.id} is still RUNNING (launched "
                     f"{execution.date_launched}).",
                     "Follow it with GET /api/v2/flows/executions/{id} until it ends; a workflow "
-                    "that waits on "
-                    "a data action or timer may run for a long time.",
+                    "that waits on a data action or timer may run for a long time.",
                     evidence,
                 )
             ]
@@ -642,8 +628,8 @@ class Doctor:
                 )
             if finding.code == "inputs.missing":
                 return (
-                    f"{variable} was null because inputData did not contain it, "
-                    "so it kept its initial value."
+                    f"{variable} was null because inputData did not contain it, so it kept its "
+                    "initial value."
                 )
             if finding.code == "inputs.wrong-type":
                 return f"{variable} had no usable value because {finding.evidence.get('problem')}."
@@ -660,8 +646,8 @@ class Doctor:
                 [
                     make_finding(
                         "execution.launch-skipped",
-                        "The doctor did not launch: the request has no JSON body with a flowId, so "
-                        "there is nothing to send.",
+                        "The doctor did not launch: the request has no JSON body with a flowId, "
+                        "so there is nothing to send.",
                         "Fix the errors above, or pass --flow-id to check a flow without "
                         "launching.",
                         {"reason": "no flowId"},
@@ -721,8 +707,7 @@ class Doctor:
                 make_finding(
                     "execution.launched",
                     f"The doctor launched the body as sent: execution {result.id} named "
-                    f"{result.name!r} runs flow "
-                    f"version {result.flow_version_id}.",
+                    f"{result.name!r} runs flow version {result.flow_version_id}.",
                     "Nothing to do; the findings below explain how it ended and where it shows.",
                     {
                         "execution_id": result.id,
@@ -782,12 +767,10 @@ class Doctor:
                     make_finding(
                         "history.not-yet-visible",
                         f"Execution {execution.id} was not returned by POST "
-                        "/api/v2/flows/instances/query after "
-                        f"{waited:.0f} s, although execution data is on and the flow was "
-                        "republished.",
+                        f"/api/v2/flows/instances/query after {waited:.0f} s, although execution "
+                        "data is on and the flow was republished.",
                         "Query again later, narrowed by FlowId and FlowStartDateTime; a query "
-                        "returns at most 200 "
-                        "records and not necessarily the newest.",
+                        "returns at most 200 records and not necessarily the newest.",
                         {"execution_id": execution.id, "waited_seconds": waited},
                     )
                 ]
@@ -798,12 +781,10 @@ class Doctor:
                     make_finding(
                         "analytics.not-yet-visible",
                         f"nFlowExecutions for flow {flow_id} from {launched:%Y-%m-%d %H:%M:%S} UTC "
-                        "did not count the "
-                        f"execution after {waited:.0f} s; flow-execution analytics lag behind "
-                        "launches.",
+                        f"did not count the execution after {waited:.0f} s; flow-execution "
+                        "analytics lag behind launches.",
                         "Query POST /api/v2/analytics/flowexecutions/aggregates/query again later "
-                        "with a UTC interval "
-                        "that covers the launch time, grouped by flowId.",
+                        "with a UTC interval that covers the launch time, grouped by flowId.",
                         {
                             "execution_id": execution.id,
                             "flow_id": flow_id,
@@ -865,11 +846,9 @@ class Doctor:
             make_finding(
                 "rate.limited",
                 f"The API answered 429 Too Many Requests {len(events)} time(s) during these "
-                "checks, with "
-                f"Retry-After values {values} (seconds); the client waited as told.",
+                f"checks, with Retry-After values {values} (seconds); the client waited as told.",
                 "Slow down loops that call the API (fewer, larger pages; no tight polling), and "
-                "honour "
-                "Retry-After in your own code.",
+                "honour Retry-After in your own code.",
                 {"count": len(events), "retry_after": values, "urls": urls},
             )
         ]
@@ -907,9 +886,8 @@ class Doctor:
                     make_finding(
                         "auth.region-mismatch",
                         f"The token comes from login.{error.token_domain} but the API host is "
-                        f"api.{error.api_domain}; a "
-                        "token is only valid in the region that issued it, so the client did not "
-                        "send it.",
+                        f"api.{error.api_domain}; a token is only valid in the region that issued "
+                        "it, so the client did not send it.",
                         f"Use one region for both hosts: {error.token_domain} if the OAuth client "
                         "belongs to that org.",
                         {"token_domain": error.token_domain, "api_domain": error.api_domain},
@@ -1035,10 +1013,10 @@ def _launch_outcome_unknown(intent: LaunchIntent, reason: str) -> Finding:
     return make_finding(
         "execution.launch-unknown",
         f"The doctor sent the launch of flow {intent.flow_id}, but the connection failed before an "
-        f"answer came back ({reason}), so whether the workflow runs is unknown. The doctor did "
-        "not send it again, because a second launch could run the workflow twice.",
-        "Look for the execution in execution history or flow-execution analytics before "
-        "launching again.",
+        f"answer came back ({reason}), so whether the workflow runs is unknown. The doctor did not "
+        "send it again, because a second launch could run the workflow twice.",
+        "Look for the execution in execution history or flow-execution analytics before launching "
+        "again.",
         {"flow_id": intent.flow_id, "name": intent.name},
     )
 
@@ -1046,12 +1024,10 @@ def _launch_outcome_unknown(intent: LaunchIntent, reason: str) -> Finding:
 def _offline_note() -> Finding:
     return make_finding(
         "doctor.offline",
-        "Connected checks were skipped: no sandbox and no credentials were given, so the flow, its "
-        "input "
-        "schema, the execution-data setting and executions were not checked.",
+        "Connected checks were skipped: no sandbox and no credentials were given, so the flow, "
+        "its input schema, the execution-data setting and executions were not checked.",
         "Set GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET and GENESYSCLOUD_REGION "
-        "(or "
-        "GENESYSCLOUD_ACCESS_TOKEN), or pass --sandbox to check against the simulated org.",
+        "(or GENESYSCLOUD_ACCESS_TOKEN), or pass --sandbox to check against the simulated org.",
         {},
         severity=Severity.INFO,
     )

@@ -165,12 +165,11 @@ def _unknown_key(
         names = quote_list(inputs) if inputs else "none"
         detail = (
             f"The inputData key {key!r} is not an input of {where} and resembles none of its "
-            "inputs "
-            f"({names}). The value is ignored, or the launch is rejected."
+            f"inputs ({names}). The value is ignored, or the launch is rejected."
         )
         fix = (
-            f"Remove {key!r}, or mark the variable as a flow input in Architect "
-            "and publish the flow."
+            f"Remove {key!r}, or mark the variable as a flow input in Architect and publish the "
+            "flow."
         )
     return make_finding(
         "inputs.unknown-key",
@@ -202,16 +201,14 @@ def _missing(
         if placement is not None:
             detail = (
                 f"{name} is an input of {where} but is not in inputData, so it silently takes its "
-                f"initial value (often null). The body sent the value for it as "
-                f"`{placement.path}` = {json.dumps(placement.value)}, where the flow never reads "
-                "it."
+                f"initial value (often null). The body sent the value for it as `{placement.path}` "
+                f"= {json.dumps(placement.value)}, where the flow never reads it."
             )
             severity = Severity.ERROR
         else:
             detail = (
                 f"{name} is an input of {where} but is not in inputData, so it takes its initial "
-                "value; "
-                "fine if that is intended."
+                "value; fine if that is intended."
             )
             severity = Severity.WARNING
         fix = (
@@ -401,10 +398,8 @@ def _wrong_type(
     return make_finding(
         "inputs.wrong-type",
         f"{schema_input.name} is a {kind} input, but {where} is {json.dumps(value)}: {problem}. "
-        "Architect "
-        "does not read the value as sent, so the flow may run with a null or its initial value and "
-        "take "
-        "an unexpected path.",
+        "Architect does not read the value as sent, so the flow may run with a null or its "
+        "initial value and take an unexpected path.",
         f"Send {schema_input.name} as {expected}.",
         {
             "input": schema_input.name,

@@ -80,25 +80,23 @@ def _check_host(observed: ObservedRequest) -> list[Finding]:
     if host.startswith("login.") and suggestion:
         detail = (
             f"The request went to {host}, the login host, which only issues tokens at "
-            "/oauth/token; "
-            f"Platform API calls such as the launch go to {suggestion}."
+            f"/oauth/token; Platform API calls such as the launch go to {suggestion}."
         )
     elif suggestion:
         detail = (
-            f"The request went to {host}, which is not a Genesys Cloud API host; "
-            f"the closest one is {suggestion}."
+            f"The request went to {host}, which is not a Genesys Cloud API host; the closest one "
+            f"is {suggestion}."
         )
     else:
         detail = (
-            f"The request went to {host}, which is not a Genesys Cloud API host "
-            "(those are api.<domain>, e.g. api.mypurecloud.com or api.mypurecloud.de)."
+            f"The request went to {host}, which is not a Genesys Cloud API host (those are "
+            "api.<domain>, e.g. api.mypurecloud.com or api.mypurecloud.de)."
         )
     fix = (
         f"Send the request to https://{suggestion}."
         if suggestion
         else "Send the request to https://api.<domain> of your org's region (Admin > Organization "
-        "Settings "
-        "shows the region)."
+        "Settings shows the region)."
     )
     return [
         make_finding("request.unknown-host", detail, fix, {"host": host, "suggestion": suggestion})
@@ -120,8 +118,7 @@ def _check_other_route(observed: ObservedRequest, path: str) -> tuple[list[Findi
             make_finding(
                 "request.not-a-launch",
                 f"The request is {observed.method or 'a call'} {path}, the route to "
-                f"{route.purpose}; "
-                "launch checks were skipped.",
+                f"{route.purpose}; launch checks were skipped.",
                 f"To check a launch, give the POST {LAUNCH_PATH} request that started the "
                 "workflow.",
                 {"path": path, "route": route.template},
@@ -133,14 +130,13 @@ def _check_other_route(observed: ObservedRequest, path: str) -> tuple[list[Findi
         fix = f"Send the launch as POST {LAUNCH_PATH} (no trailing parts, no query string needed)."
     else:
         fix = (
-            f"If you meant to {suggestion.purpose}, "
-            f"the route is {suggestion.method} {suggestion.template}."
+            f"If you meant to {suggestion.purpose}, the route is {suggestion.method} "
+            f"{suggestion.template}."
         )
     finding = make_finding(
         "request.unknown-path",
         f"The path {path} is not a Platform API route this toolkit knows; the closest known route "
-        "is "
-        f"{suggestion.method} {suggestion.template} ({suggestion.purpose}).",
+        f"is {suggestion.method} {suggestion.template} ({suggestion.purpose}).",
         fix,
         {"path": path, "suggestion": suggestion.template},
     )
@@ -152,9 +148,8 @@ def _wrong_analytics_endpoint(path: str, purpose: str) -> Finding:
     return make_finding(
         "analytics.wrong-endpoint",
         f"The query went to {path} ({purpose}). Those metrics (nFlow, tFlow, ...) come from "
-        "conversations, "
-        "and a workflow launched through the API has no conversation, so it is never counted "
-        "there.",
+        "conversations, and a workflow launched through the API has no conversation, so it is "
+        "never counted there.",
         f"Count workflow executions with POST {FLOW_EXECUTION_AGGREGATES_PATH} and metric "
         "nFlowExecutions, "
         'e.g. {"interval": "<start>/<end> in UTC", "metrics": ["nFlowExecutions"], '
@@ -174,8 +169,7 @@ def _check_aggregates_query(observed: ObservedRequest) -> list[Finding]:
             make_finding(
                 "analytics.wrong-endpoint",
                 f"The flow-execution aggregates query asks for metrics {metrics!r}; the only "
-                "metric of this "
-                "endpoint is nFlowExecutions.",
+                "metric of this endpoint is nFlowExecutions.",
                 'Ask for "metrics": ["nFlowExecutions"].',
                 {"metrics": metrics, "metric": "nFlowExecutions"},
             )
@@ -309,8 +303,7 @@ def _check_json_body(observed: ObservedRequest, findings: list[Finding]) -> dict
                 "request.not-json",
                 f"The launch body is a JSON {_json_kind(observed.body)}, not an object.",
                 'Send one JSON object such as {"flowId": "<flow id>", "inputData": {...}}; '
-                "launch several "
-                "executions with one request each.",
+                "launch several executions with one request each.",
                 {"body_type": _json_kind(observed.body)},
             )
         )
@@ -338,8 +331,8 @@ def check_launch_body(intent: LaunchIntent) -> list[Finding]:
 
     if intent.flow_id is None:
         detail = (
-            "The launch body has no flowId, so the API cannot know which flow to start "
-            "(it answers 400)."
+            "The launch body has no flowId, so the API cannot know which flow to start (it "
+            "answers 400)."
         )
         meant = next(
             (key for key, suggestion in intent.unknown_fields.items() if suggestion == "flowId"),
@@ -352,8 +345,7 @@ def check_launch_body(intent: LaunchIntent) -> list[Finding]:
                 "request.missing-flow-id",
                 detail,
                 'Add "flowId": "<the workflow\'s id>" (Architect shows it in the flow URL; '
-                "GET /api/v2/flows?type=workflow "
-                "lists them).",
+                "GET /api/v2/flows?type=workflow lists them).",
                 {"fields": sorted(intent.body)},
             )
         )
@@ -389,8 +381,7 @@ def _unknown_field(intent: LaunchIntent, key: str, suggestion: str | None) -> Fi
     else:
         detail = (
             f"The body has the field {key!r}, which the launch API does not accept and no launch "
-            "field "
-            f"resembles: it reads only {_ACCEPTED_FIELDS}."
+            f"field resembles: it reads only {_ACCEPTED_FIELDS}."
         )
         fix = f"Remove {key!r}; the launch has no such option."
     misplaced = {
@@ -403,8 +394,8 @@ def _unknown_field(intent: LaunchIntent, key: str, suggestion: str | None) -> Fi
         )
         if suggestion == "inputData" or suggestion is None:
             fix += (
-                " Inputs belong in inputData, keyed by their full Architect names "
-                "such as 'Flow.email'."
+                " Inputs belong in inputData, keyed by their full Architect names such as "
+                "'Flow.email'."
             )
     return make_finding(
         "request.unknown-field",
@@ -430,8 +421,7 @@ def check_input_shape(intent: LaunchIntent) -> list[Finding]:
             make_finding(
                 "inputs.not-object",
                 f"inputData is a JSON {_json_kind(intent.input_data)}; it must be an object that "
-                "maps each "
-                "input's Architect name to its value.",
+                "maps each input's Architect name to its value.",
                 'Send "inputData": {"Flow.<input>": <value>, ...}.',
                 {"value": intent.input_data},
             )
@@ -445,8 +435,7 @@ def check_input_shape(intent: LaunchIntent) -> list[Finding]:
                 make_finding(
                     "inputs.unknown-key",
                     "inputData nests the inputs in an object under 'Flow'; the flow reads flat "
-                    "keys, so "
-                    f"{quote_list(names)} are never set.",
+                    f"keys, so {quote_list(names)} are never set.",
                     f"Flatten it: send {quote_list(names)} as keys of inputData itself.",
                     {"key": key, "suggestions": names, "value": value},
                 )
@@ -459,8 +448,8 @@ def check_input_shape(intent: LaunchIntent) -> list[Finding]:
                 make_finding(
                     "inputs.unknown-key",
                     f"The inputData key {key!r} has no 'Flow.' prefix; input keys are the full "
-                    "Architect "
-                    f"variable names, so {key!r} is not an input and the value is dropped.",
+                    f"Architect variable names, so {key!r} is not an input and the value is "
+                    "dropped.",
                     f"Send it as {suggestion!r} (check the exact name in the flow's input schema).",
                     {"key": key, "suggestion": suggestion, "value": value},
                 )
@@ -515,8 +504,7 @@ def check_response(observed: ObservedResponse) -> list[Finding]:
                 + "; ".join(reasons)
                 + ". "
                 "Something else answered, such as a proxy, an API gateway, a mock or your own "
-                "backend, so "
-                "the launch may never have reached Genesys Cloud.",
+                "backend, so the launch may never have reached Genesys Cloud.",
                 f"Log the response your code gets from POST https://api.<domain>{LAUNCH_PATH} "
                 "itself: a real "
                 'launch answers 200 with {"id": "<execution id>", "name": ..., '
@@ -542,8 +530,8 @@ def check_response(observed: ObservedResponse) -> list[Finding]:
         make_finding(
             "response.accepted",
             f"Genesys Cloud accepted the launch: execution {body.get('id')} named "
-            f"{body.get('name')!r} runs "
-            f"flow version {version_id}. The launch only starts the run; it can still fail.",
+            f"{body.get('name')!r} runs flow version {version_id}. The launch only starts the run; "
+            "it can still fail.",
             f"Follow it with GET /api/v2/flows/executions/{body.get('id')} (or --execution-id "
             f"{body.get('id')}).",
             {
@@ -567,8 +555,7 @@ def _explain_error(
                 make_finding(
                     "auth.invalid-client",
                     f"The response is a login-host OAuth error {body.get('error')!r}: "
-                    f"{body.get('error_description') or body.get('description') or 'none'}"
-                    ".",
+                    f"{body.get('error_description') or body.get('description') or 'none'}.",
                     "Check the client id and secret and that they belong to this region's org.",
                     {"status": status, "error": body.get("error")},
                 )
@@ -577,12 +564,10 @@ def _explain_error(
             make_finding(
                 "response.not-genesys",
                 f"The response is a {status} without a Genesys Cloud ErrorBody (a JSON object with "
-                "message, code "
-                "and status), so something else answered: a proxy, an API gateway, a mock or your "
-                "own backend.",
-                "Find which component answered, e.g. from its headers, and check its logs; Genesys "
-                "Cloud "
-                "errors carry an ININ-Correlation-Id header and a JSON ErrorBody.",
+                "message, code and status), so something else answered: a proxy, an API gateway, "
+                "a mock or your own backend.",
+                "Find which component answered, e.g. from its headers, and check its logs; "
+                "Genesys Cloud errors carry an ININ-Correlation-Id header and a JSON ErrorBody.",
                 {"status": status, "headers": sorted(observed.headers)},
             )
         ]
@@ -617,8 +602,7 @@ def _explain_error(
             make_finding(
                 "auth.token-rejected",
                 f"Genesys Cloud answered 401 {code}: {message} The token is missing, expired, or "
-                "belongs to "
-                "another region or org than this API host.",
+                "belongs to another region or org than this API host.",
                 "Get a new token from the login host of the same region as the API host "
                 "(login.<domain> with api.<domain>).",
                 evidence,

@@ -128,8 +128,8 @@ def _unreadable(code: str, reason: str) -> Finding:
     return make_finding(
         code,
         f"The doctor could not read it: {reason}.",
-        "Save the request or response as plain UTF-8 text: an HTTP message, a curl command line or "
-        "the JSON body.",
+        "Save the request or response as plain UTF-8 text: an HTTP message, a curl command line "
+        "or the JSON body.",
         {"reason": reason},
     )
 
@@ -355,8 +355,7 @@ def _curl_data(observed: ObservedRequest, option: str, value: str) -> Any:
                 f"The command sends the body with {option} {value}, so curl reads it from the file "
                 f"{value[1:]!r}; the doctor has only the command line, not the file.",
                 f"Give the doctor the content of {value[1:]!r} as well, e.g. put the JSON body in "
-                "the "
-                "command instead of @file, or pass the body file itself with --request.",
+                "the command instead of @file, or pass the body file itself with --request.",
                 {"option": option, "file": value[1:]},
             )
         )

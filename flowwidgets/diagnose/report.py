@@ -133,8 +133,7 @@ class Report:
                 parts.append(
                     f'<li data-code="{esc(finding.code)}" style="margin-bottom: 0.5em">'
                     f'<code style="color: {colour}">{esc(finding.code)}</code> '
-                    f"<strong>{esc(finding.title)}</strong>"
-                    f"<div>{esc(finding.detail)}</div>"
+                    f"<strong>{esc(finding.title)}</strong><div>{esc(finding.detail)}</div>"
                 )
                 if finding.fix:
                     parts.append(f"<div><em>Fix:</em> {esc(finding.fix)}</div>")
