@@ -99,7 +99,7 @@ class SandboxApp:
         await response(scope, receive, send)
 
     async def respond(self, call: Call, too_large: bool, send: Send) -> Response | None:
-        """Answer one call, applying host routing, faults and authentication."""
+        """Build the response to one call after host routing, faults and authentication."""
         kind, region = self.classify_host(call.headers.get("host", ""))
         call.region = region
         login_call = call.path == "/oauth/token"
@@ -150,6 +150,13 @@ class SandboxApp:
             spec = counter.spec
             if not _fault_matches(counter, call):
                 continue
+            logger.info(
+                "injected fault %s hits %s %s (correlation id %s)",
+                spec.kind,
+                call.method,
+                call.path,
+                call.correlation_id,
+            )
             if spec.kind == "latency":
                 await anyio.sleep(spec.seconds)
             elif spec.kind == "drop_connection":
@@ -187,7 +194,7 @@ class SandboxApp:
     # -- login host -----------------------------------------------------------------------
 
     def token_endpoint(self, call: Call) -> Response:
-        """Answer POST /oauth/token with the client-credentials grant."""
+        """Issue a token for POST /oauth/token with the client-credentials grant."""
         if call.method != "POST":
             raise LoginErrorReply(405, "invalid_request", "Use POST for /oauth/token.")
         client_id, secret = _basic_credentials(call)
@@ -213,7 +220,7 @@ class SandboxApp:
             )
             if retry_after is not None:
                 # NOTE: the body and status of a rate-limited token request are not
-                # documented; the sandbox answers 429 in the login host's error form.
+                # documented; the sandbox returns 429 in the login host's error form.
                 raise LoginErrorReply(
                     429,
                     "too_many_requests",

@@ -24,7 +24,7 @@ _BAD_REQUEST = "The request could not be understood by the server due to malform
 
 
 class ApiErrorReply(Exception):  # noqa: N818 - a reply to send, not a failure of the sandbox
-    """An error the API host answers with an ErrorBody."""
+    """An API-host error response, sent as an ErrorBody."""
 
     def __init__(
         self,
@@ -48,7 +48,7 @@ class ApiErrorReply(Exception):  # noqa: N818 - a reply to send, not a failure o
 
 
 class LoginErrorReply(Exception):  # noqa: N818 - a reply to send, not a failure of the sandbox
-    """An error the login host answers with ``{"error", "description", "error_description"}``."""
+    """A login-host error response, sent as ``{"error", "description", "error_description"}``."""
 
     def __init__(
         self, status: int, error: str, description: str, headers: dict[str, str] | None = None
@@ -76,7 +76,7 @@ def bad_request(message: str, **params: str) -> ApiErrorReply:
 
 @dataclass
 class Call:
-    """One request as a handler sees it."""
+    """One request with its parsed query, body, path parameters and resolved token."""
 
     method: str
     path: str

@@ -20,7 +20,7 @@ NULL_VALUE_CODE = "error.workflow.expression.unexpectedNull"
 
 
 def launch_execution(routes: ApiRoutes, call: Call, request: dict[str, Any]) -> ExecutionState:
-    """Check a launch request against the org and start the execution it asks for."""
+    """Validate a launch request against the org and start the requested execution."""
     assert call.token is not None
     org = routes.org
     scenario = org.scenario
@@ -146,7 +146,7 @@ def _version_to_run(
     flow: FlowSpec, requested: str | None, launchable: tuple[str, ...]
 ) -> VersionSpec:
     # NOTE: the status and code of these three rejections are not documented; the
-    # sandbox answers 400 bad.request with a message that names the cause.
+    # sandbox returns 400 bad.request with a message that names the cause.
     if flow.type not in launchable:
         raise bad_request(
             f"Flow {flow.id} is of type {flow.type}, which cannot be launched through this API; "

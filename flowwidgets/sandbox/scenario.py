@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema
 
-#: Launchable flow types unless a scenario says otherwise.
+#: Flow types the launch endpoint runs, unless a scenario sets launch.launchable_types.
 DEFAULT_LAUNCHABLE_TYPES = ("WORKFLOW",)
 
 #: Permission entry that grants every permission.
@@ -66,7 +66,7 @@ class VersionSpec:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """How a launched execution of a flow behaves."""
+    """Run behaviour of a flow's executions: duration, outputs and failure status."""
 
     duration_seconds: float = 5.0
     outputs: dict[str, Any] = field(default_factory=dict)

@@ -44,8 +44,8 @@ def served() -> Iterator[ServedSandbox]:
 
 @pytest.fixture
 def architect(served: ServedSandbox) -> Any:
-    # The SDK derives the login host by replacing "//api." in the host; a loopback
-    # host has none, so the token request goes to the same loopback server.
+    # The SDK derives the login host by replacing "//api." in the host. A loopback
+    # host contains none, so the token request goes to the same loopback server.
     assert served.url.startswith("http://127.0.0.1:")
     api_client = gc.api_client.ApiClient(host=served.url)
     client = served.sandbox.default_client
