@@ -281,6 +281,15 @@ class Ledger:
                     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
+        except sqlite3.OperationalError as error:
+            raise LedgerError(
+                f"preparing the ledger failed: {error}",
+                path=self.path,
+                fix=(
+                    "Check that the file and its directory are writable and that no stuck "
+                    "process holds a lock on it, then retry"
+                ),
+            ) from error
         except sqlite3.DatabaseError as error:
             raise LedgerError(
                 f"the ledger is corrupt or not a database: {error}",
@@ -591,10 +600,16 @@ class _Transaction:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if exc_type is None:
-            self._connection.execute("COMMIT")
-        else:
+        if exc_type is not None:
             self._connection.execute("ROLLBACK")
+            return
+        try:
+            self._connection.execute("COMMIT")
+        except sqlite3.Error:
+            # A failed COMMIT leaves the transaction open, which would block every later write.
+            if self._connection.in_transaction:
+                self._connection.execute("ROLLBACK")
+            raise
 
 
 LEDGER_COLUMNS: dict[str, Any] = {
