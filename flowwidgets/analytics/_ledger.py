@@ -166,7 +166,7 @@ class Ledger:
     Execution names are unique, and ``record_launch`` raises :class:`DuplicateLaunchError`
     for a name already recorded. A caller that records each launch under its name before
     sending it gets that error on a retry after an unknown outcome, before the request
-    reaches the API. This is how a retry launches at most once.
+    reaches the API, so each name is launched at most once by such a caller.
 
     Parameters
     ----------

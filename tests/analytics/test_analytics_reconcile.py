@@ -220,7 +220,7 @@ def test_reconcile_intervals_without_aggregates(recorded_ledger: Ledger) -> None
 
 
 def test_reconcile_executions_buckets_by_server_time(ledger: Ledger, load_fixture: Loader) -> None:
-    # The local clock is eleven minutes behind: the ledger says 10:59, the server 11:10.
+    # The local clock is eleven minutes behind, so the ledger has 10:59 and the server 11:10.
     ledger.record_launch(
         "flowwidgets-run-4", WEB_FORM_FLOW_ID, launched_at=utc("2026-11-20T10:59:00")
     )
