@@ -2,7 +2,7 @@
 
 ``%flowwidgets_connect [--sandbox SCENARIO | --region R]``
     Connect and store the client as ``flowwidgets_client`` in the user namespace.
-``%%flowwidgets_doctor`` (the cell holds a request) and ``%flowwidgets_doctor VARIABLE``
+``%%flowwidgets_doctor`` (the cell contains a request) and ``%flowwidgets_doctor VARIABLE``
     Check a launch request and show the findings report.
 ``%flowwidgets_troubleshoot``
     Show the Troubleshooter widget, connected when a client is stored.
@@ -119,7 +119,7 @@ class FlowwidgetsMagics(Magics):
     def _request_from_variable(self, name: str) -> str:
         if not name:
             raise UsageError(
-                "Name the variable that holds the request, e.g. %flowwidgets_doctor body, "
+                "Name the variable that contains the request, e.g. %flowwidgets_doctor body, "
                 "or use %%flowwidgets_doctor with the request in the cell."
             )
         assert self.shell is not None

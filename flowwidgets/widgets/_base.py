@@ -22,7 +22,7 @@ _BADGE_STYLE = (
 
 
 def org_badge_html(client: GenesysClient | None) -> str:
-    """Build the badge that tells whether a widget talks to the sandbox or to a real org.
+    """Build the badge that shows whether a widget talks to the sandbox or to a real org.
 
     Parameters
     ----------
@@ -109,8 +109,8 @@ class TaskRunner:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            # NOTE: without a running loop the coroutine runs in a fresh loop; a client
-            # whose connections were opened on another loop may not be reusable there.
+            # NOTE: without a running loop the coroutine runs in a fresh loop. A client whose
+            # connections were opened on another loop may fail to reuse them there.
             asyncio.run(guarded)
             return None
 

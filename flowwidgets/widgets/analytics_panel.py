@@ -88,7 +88,7 @@ class AnalyticsPanel(w.VBox):
 
     For the chosen flow and interval it shows the execution-data setting
     (history is off by default), the history records and the ``nFlowExecutions``
-    counts; with a ledger it also plots launched against counted executions.
+    counts. With a ledger it also plots launched against counted executions.
     """
 
     history_count = traitlets.Int(

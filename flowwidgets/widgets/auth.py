@@ -78,8 +78,8 @@ def token_expiry(client: GenesysClient) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value
 
-    # NOTE: the client exposes no public expiry yet, so this reads its token cache, whose
-    # expiry is on the monotonic clock; a change in the api layer makes this return None.
+    # NOTE: the client exposes no public token expiry yet, so this reads its token cache,
+    # which counts on the monotonic clock. A change of that cache makes this return None.
     from flowwidgets.api import auth as auth_module
 
     cache = getattr(auth_module, "_TOKEN_CACHE", None)
@@ -109,7 +109,7 @@ class AuthCell(w.VBox):
         The sandbox scenario selected at first.
     """
 
-    connected = traitlets.Bool(False, help="Whether the cell holds a connected client.")
+    connected = traitlets.Bool(False, help="Whether the cell has a connected client.")
     organization_name = traitlets.Unicode("", help="Name of the connected organization.")
     region_domain = traitlets.Unicode("", help="Domain of the connected region.")
 
@@ -126,7 +126,7 @@ class AuthCell(w.VBox):
         scenarios = scenario_options()
         self.scenario = w.Dropdown(
             options=scenarios,
-            value=scenario if scenario in scenarios else (scenarios[0] if scenarios else None),
+            value=_pick_scenario(scenario, scenarios),
             description="Scenario",
         )
         self.region = w.Dropdown(
@@ -289,6 +289,12 @@ class AuthCell(w.VBox):
     async def wait(self) -> None:
         """Wait until a connection started by the Connect button has finished or failed."""
         await self._runner.join()
+
+
+def _pick_scenario(wanted: str, scenarios: list[str]) -> str | None:
+    if wanted in scenarios:
+        return wanted
+    return scenarios[0] if scenarios else None
 
 
 def _env_region_domain() -> str:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from flowwidgets.api import Flow, GenesysClient, InputSchema
 
 #: Flow types the launch API runs (``POST /api/v2/flows/executions``).
-# NOTE: the API documentation names the workflow type only "such as"; other types may be launchable.
+# NOTE: the API documentation gives workflow only as an example ("such as"), so other
+# flow types may be launchable too.
 LAUNCHABLE_TYPES = frozenset({"WORKFLOW"})
 
 ALL_TYPES = "all types"
@@ -50,13 +51,13 @@ def filter_flows(
         Return at most this many matches.
     """
     words = text.lower().split()
-    wanted_type = (type or "").upper()
-    if wanted_type == ALL_TYPES.upper():
-        wanted_type = ""
+    required_type = (type or "").upper()
+    if required_type == ALL_TYPES.upper():
+        required_type = ""
 
     matches = []
     for flow in flows:
-        if wanted_type and flow_type(flow) != wanted_type:
+        if required_type and flow_type(flow) != required_type:
             continue
         if words:
             name = _flow_name(flow).lower()

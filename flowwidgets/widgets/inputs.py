@@ -1,7 +1,7 @@
 """Plain functions that turn what a user typed into values for a flow's ``inputData``.
 
 Architect names each input type with an ``archDataTypeId`` such as ``str``,
-``int``, ``bool``, ``decimal``, ``date``, ``datetime`` or ``json``; a list
+``int``, ``bool``, ``decimal``, ``date``, ``datetime`` or ``json``. A list
 input has the type of its items.
 """
 
@@ -21,7 +21,7 @@ def parse_scalar(arch_type: str, text: str) -> Any:
     Raises
     ------
     ValueError
-        When ``text`` is not a valid value of that type; the message says what is expected.
+        When ``text`` is not a valid value of that type. The message shows an expected value.
     """
     kind = (arch_type or "str").lower()
     value = text.strip()

@@ -47,7 +47,7 @@ class LaunchButton(w.VBox):
     """Launch the form's request once, or N times with a progress bar.
 
     The button is disabled while launching, so a double click launches once.
-    Against a real org (``client.sandbox is None``) a click asks for
+    Against a real org (``client.sandbox is None``) a click requires
     confirmation first. On HTTP 429 the client waits as ``Retry-After`` says
     and the button shows the wait. Every launch is recorded in ``ledger`` when
     one is given, and handed to ``monitor`` when one is given.
@@ -162,7 +162,7 @@ class LaunchButton(w.VBox):
 
         Sends ``POST /api/v2/flows/executions`` once per execution, one after
         the other. Awaiting this is an explicit request, so the confirmation
-        the button asks for on a real org is skipped.
+        that the button requires on a real org is skipped.
 
         Raises
         ------

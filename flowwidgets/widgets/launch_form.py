@@ -29,7 +29,7 @@ DEFAULT_API_BASE_URL = "https://api.mypurecloud.com"
 class InputField:
     """The widgets for one flow input: a send checkbox, a typed value widget and its message.
 
-    A field is sent only while its send checkbox is ticked; editing the value
+    A field is sent only while its send checkbox is ticked. Editing the value
     ticks it, so an input left alone is visibly left out of ``inputData``.
     """
 
@@ -238,7 +238,7 @@ class LaunchForm(w.VBox):
         Raises
         ------
         ValueError
-            When a ticked field holds an invalid value; the message names the input.
+            When a ticked field contains an invalid value. The message names the input.
         """
         data: dict[str, Any] = {}
         for name, field in self.fields.items():

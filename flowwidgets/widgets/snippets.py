@@ -24,8 +24,8 @@ def build_launch_body(
     """Build the JSON body of ``POST /api/v2/flows/executions``.
 
     Only the four fields the launch accepts are used: ``flowId``,
-    ``flowVersion``, ``inputData`` and ``name``; the optional ones are left
-    out when they are ``None`` (or, for ``inputData``, empty).
+    ``flowVersion``, ``inputData`` and ``name``. The optional ones are left
+    out when they are ``None``, and ``inputData`` also when it is empty.
     """
     body: dict[str, Any] = {"flowId": flow_id}
     if flow_version:

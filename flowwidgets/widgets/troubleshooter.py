@@ -35,9 +35,9 @@ SECTION_TITLES = (
 class Troubleshooter(w.VBox):
     """Connect, pick a flow, fill its inputs, launch, watch and read the findings, in one widget.
 
-    The sections are tabs. Connecting loads the flows; selecting a flow builds
-    the launch form and runs the doctor's checks on the flow; every launch goes
-    to the monitor; failed executions and checked requests add their findings
+    The sections are tabs. Connecting loads the flows. Selecting a flow builds
+    the launch form and runs the doctor's checks on the flow. Every launch goes
+    to the monitor. Failed executions and checked requests add their findings
     to the Findings tab.
 
     Parameters

@@ -217,7 +217,7 @@ def test_jupyterlab_troubleshooter_runs_c01(lab: Lab, tmp_path: Path) -> None:
 
 
 def accept_kernel_dialog(page) -> None:
-    """Accept the preferred kernel if JupyterLab asks which kernel to start."""
+    """Accept the preferred kernel when JupyterLab shows its kernel selection dialog."""
     select = page.locator(".jp-Dialog button", has_text="Select")
     try:
         select.first.wait_for(timeout=15_000)

@@ -181,7 +181,7 @@ async def test_launch_button_records_ledger(client, tmp_path) -> None:
     ledger.close()
 
 
-async def test_launch_button_asks_confirmation_for_real_org(client) -> None:
+async def test_launch_button_confirms_real_org(client) -> None:
     form = LaunchForm(client, await seed_flow(client))
     button = LaunchButton(form, client)
     client.sandbox = None  # the same org, seen as a real one
@@ -253,11 +253,11 @@ async def test_launch_button_shows_rate_limit_wait() -> None:
         form = LaunchForm(limited, await seed_flow(limited))
         form.set_value("Flow.email", "person@example.com")
         button = LaunchButton(form, limited)
-        shown: list[str] = []
-        button.status.observe(lambda change: shown.append(change["new"]), "value")
+        status_texts: list[str] = []
+        button.status.observe(lambda change: status_texts.append(change["new"]), "value")
 
         await button.launch(3)
 
     assert len(limited.sandbox.executions) == 3
-    assert any("Rate limited (HTTP 429)" in text for text in shown)
+    assert any("Rate limited (HTTP 429)" in text for text in status_texts)
     assert "made the client wait 1 time(s)" in button.status.value

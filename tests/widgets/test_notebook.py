@@ -1,4 +1,4 @@
-"""A notebook saved with its widget state holds neither the secret nor the token it used."""
+"""A notebook saved with its widget state contains neither its secret nor its token."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def fetch_token(base_url: str) -> str:
     return str(response.json()["access_token"])
 
 
-def test_notebook_saved_widget_state_holds_no_secret(tmp_path, monkeypatch) -> None:
+def test_notebook_saved_state_has_no_secret(tmp_path, monkeypatch) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell(CONNECT_WITH_SECRET),
