@@ -24,6 +24,8 @@ from flowwidgets.analytics._ledger import LEDGER_COLUMNS, Ledger
 
 #: Intervals that end less than this long before ``now`` are provisional, because
 #: Genesys may still restate recent analytics.
+# NOTE: how long Genesys may restate flow-execution aggregates is not documented, so
+# three days is an estimate.
 PROVISIONAL_AFTER = timedelta(days=3)
 
 #: Bucket size for launches outside every aggregate interval when none is given or inferable.
