@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 CLIENT_ID = "reliability-client"
 CLIENT_SECRET = "s3cr3t-reliability-NEVER-SHOWN-7f4e2a"
@@ -108,19 +111,24 @@ def make_sandbox(scenario: dict[str, Any]) -> Any:
     return Sandbox.from_scenario(scenario)
 
 
-def make_client(sandbox: Any, recorder: WaitRecorder, **kwargs: Any) -> Any:
+def make_client(
+    sandbox: Any, recorder: WaitRecorder, *, transport: Any = None, **kwargs: Any
+) -> Any:
     """Build a client wired to ``sandbox`` in process, sleeping through ``recorder``."""
     from flowwidgets.api import ClientCredentials, GenesysClient
 
     recorder.sandbox = sandbox
-    return GenesysClient(
+    client = GenesysClient(
         region=sandbox.region,
         auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET),
-        transport=sandbox.transport(),
+        transport=transport or sandbox.transport(),
         on_wait=recorder.on_wait,
         sleep=recorder.sleep,
         **kwargs,
     )
+    # As flowwidgets.connect does, so the doctor advances the sandbox clock instead of waiting.
+    client.sandbox = sandbox
+    return client
 
 
 def requests_to(sandbox: Any, path: str, method: str | None = None) -> list[Any]:
@@ -160,3 +168,25 @@ def fault(kind: str, path: str, **options: Any) -> dict[str, Any]:
     """Return a scenario fault entry (kind, fnmatch path pattern, options as in the schema)."""
     return {"kind": kind, "path": path, **options}
 
+
+
+class TokenRecorder(httpx.AsyncBaseTransport):
+    """Wraps a transport and keeps every access token the login host issued through it.
+
+    The sandbox signs its tokens instead of storing them, so the secret-hygiene
+    tests learn the tokens of a run here.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.tokens: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path == "/oauth/token" and response.status_code == 200:
+            body = json.loads(await response.aread())
+            self.tokens.append(body["access_token"])
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

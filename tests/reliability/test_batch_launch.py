@@ -16,6 +16,7 @@ from reliability_support import (
     fault,
     make_client,
     make_sandbox,
+    requests_to,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("token_cache_cleared")]
@@ -23,6 +24,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("token_cache_cleared")]
 BATCH_SIZE = 1000
 CONCURRENCY = 20
 STATUS_PATH = "/api/v2/flows/executions/*"
+# More than the injected launch faults together, so one name hit by each of them still lands.
+MAX_ATTEMPTS = 40
 
 BATCH_FAULTS = [
     fault("rate_limit", LAUNCH_PATH, method="POST", skip=100, count=40, retry_after=2),
@@ -36,20 +39,20 @@ BATCH_FAULTS = [
 
 
 async def launch_with_retries(client: Any, ledger: Any, sandbox: Any, name: str) -> str:
-    """Launch ``name`` through launch_once, retrying an unknown outcome as a user would."""
-    from flowwidgets.api import LaunchOutcomeUnknownError
+    """Launch ``name`` through launch_once, retrying a failed connection as a user would."""
+    from flowwidgets.api import ApiConnectionError, LaunchOutcomeUnknownError
     from flowwidgets.recovery import launch_once
 
     inputs = {"Flow.email": f"{name}@example.com", "Flow.orderId": name}
-    for _attempt in range(3):
+    for _attempt in range(MAX_ATTEMPTS):
         try:
             result = await launch_once(
                 client, FLOW_ID, inputs, name=name, ledger=ledger, since=sandbox.clock.now()
             )
-        except LaunchOutcomeUnknownError:
+        except (LaunchOutcomeUnknownError, ApiConnectionError):
             continue
         return str(result.id)
-    raise AssertionError(f"launch {name} still has an unknown outcome after 3 attempts")
+    raise AssertionError(f"launch {name} still failed after {MAX_ATTEMPTS} attempts")
 
 
 async def record_final_status(client: Any, ledger: Any, entry: Any) -> None:
@@ -89,4 +92,7 @@ async def test_batch_thousand_launches_each_once(recorder: WaitRecorder, tmp_pat
     assert len(set(launched)) == BATCH_SIZE
     assert len(sandbox.executions) == BATCH_SIZE
     assert max(sandbox_names.values()) == 1
-    assert recorder.waits
+    wait_statuses = Counter(wait.status for wait in recorder.waits)
+    assert wait_statuses[429] >= 40
+    assert wait_statuses[503] >= 60
+    assert len(requests_to(sandbox, LAUNCH_PATH, "POST")) > BATCH_SIZE

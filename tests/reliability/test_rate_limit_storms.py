@@ -132,8 +132,6 @@ async def test_rate_limit_served_real_wait_not_cut_short(recorder: WaitRecorder)
     from flowwidgets.api import ClientCredentials, GenesysClient
     from flowwidgets.sandbox.serve import serve_in_thread
 
-
-
     scenario = build_scenario(
         faults=[fault("rate_limit", "/api/v2/flows/*", count=2, retry_after=1)]
     )
