@@ -83,11 +83,21 @@ class Troubleshooter(w.VBox):
         self.monitor.on_finished(self._execution_finished)
         super().__init__([self.tabs], **kwargs)
 
+        self._connecting = client is not None
         if client is not None:
-            self._runner.start(self.auth.attach(client), "Connecting")
+            self._runner.start(self._attach(client), "Connecting")
+
+    async def _attach(self, client: GenesysClient) -> None:
+        try:
+            await self.auth.attach(client)
+        finally:
+            self._connecting = False
 
     def __repr__(self) -> str:
-        organization = self.auth.organization_name or "not connected"
+        # Inside a kernel the connection finishes after the cell output is shown, so the
+        # repr says "connecting" there rather than depending on timing.
+        fallback = "connecting" if self._connecting else "not connected"
+        organization = self.auth.organization_name or fallback
         return f"<Troubleshooter {organization}: {len(self.findings)} findings>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:

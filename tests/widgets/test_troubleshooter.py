@@ -53,3 +53,13 @@ def test_troubleshooter_repr_before_connecting() -> None:
     app = Troubleshooter()
 
     assert repr(app) == "<Troubleshooter not connected: 0 findings>"
+
+
+async def test_troubleshooter_repr_while_connecting(client) -> None:
+    app = Troubleshooter(client)
+
+    before = repr(app)
+    await app.wait()
+
+    assert before == "<Troubleshooter connecting: 0 findings>"
+    assert repr(app).startswith("<Troubleshooter Example Web Shop: ")
