@@ -106,6 +106,11 @@ def _typed(columns: dict[str, Any], data: dict[str, Any]) -> pd.DataFrame:
     if frame.empty:
         return empty_frame(columns)
 
+    # Text columns hold raw JSON values here, and an empty string means missing.
+    for name, dtype in columns.items():
+        if dtype == STRING_DTYPE:
+            frame[name] = frame[name].where(frame[name].ne(""))
+
     # Categorical columns already carry their categories, including unknown values.
     dtypes = {
         name: dtype
@@ -140,12 +145,12 @@ def flows_frame(flows: Any) -> pd.DataFrame:
     rows = entities_of(flows)
     published = [row.get("publishedVersion") or {} for row in rows]
     data = {
-        "flow_id": [_text(row.get("id")) for row in rows],
-        "name": [_text(row.get("name")) for row in rows],
-        "type": [_text(row.get("type")) for row in rows],
-        "division_id": [_text(nested(row, "division", "id")) for row in rows],
-        "division_name": [_text(nested(row, "division", "name")) for row in rows],
-        "description": [_text(row.get("description")) for row in rows],
+        "flow_id": [row.get("id") for row in rows],
+        "name": [row.get("name") for row in rows],
+        "type": [row.get("type") for row in rows],
+        "division_id": [nested(row, "division", "id") for row in rows],
+        "division_name": [nested(row, "division", "name") for row in rows],
+        "description": [row.get("description") for row in rows],
         "published_version": [_version_id(version) for version in published],
         "published_at": to_utc(version.get("datePublished") for version in published),
         "checked_in_version": [_version_id(row.get("checkedInVersion")) for row in rows],
@@ -271,8 +276,8 @@ def executions_frame(executions: Any) -> pd.DataFrame:
     launched = to_utc(row.get("dateLaunched") for row in rows)
     finished = to_utc(row.get("dateCompleted") for row in rows)
     data = {
-        "execution_id": [_text(row.get("id")) for row in rows],
-        "name": [_text(row.get("name")) for row in rows],
+        "execution_id": [row.get("id") for row in rows],
+        "name": [row.get("name") for row in rows],
         "flow_id": [_flow_id_from_uri(row.get("flowVersion")) for row in rows],
         "flow_version": [_version_id(row.get("flowVersion")) for row in rows],
         "status": status,
@@ -280,9 +285,9 @@ def executions_frame(executions: Any) -> pd.DataFrame:
         "launched_at": launched,
         "finished_at": finished,
         "duration_s": (finished - launched).dt.total_seconds(),
-        "completion_reason": [_text(row.get("completionReason")) for row in rows],
-        "error_code": [_text(nested(row, "flowErrorInfo", "code")) for row in rows],
-        "error_message": [_text(nested(row, "flowErrorInfo", "message")) for row in rows],
+        "completion_reason": [row.get("completionReason") for row in rows],
+        "error_code": [nested(row, "flowErrorInfo", "code") for row in rows],
+        "error_message": [nested(row, "flowErrorInfo", "message") for row in rows],
     }
     return _typed(EXECUTION_COLUMNS, data)
 
@@ -296,16 +301,16 @@ def history_frame(records: Any) -> pd.DataFrame:
     """
     rows = entities_of(records)
     data = {
-        "instance_id": [_text(row.get("id")) for row in rows],
-        "name": [_text(row.get("name")) for row in rows],
-        "flow_id": [_text(row.get("flowId")) for row in rows],
-        "flow_name": [_text(row.get("flowName")) for row in rows],
+        "instance_id": [row.get("id") for row in rows],
+        "name": [row.get("name") for row in rows],
+        "flow_id": [row.get("flowId") for row in rows],
+        "flow_name": [row.get("flowName") for row in rows],
         "flow_version": [_version_id(row.get("flowVersion")) for row in rows],
-        "flow_type": [_text(row.get("flowType")) for row in rows],
+        "flow_type": [row.get("flowType") for row in rows],
         "started_at": to_utc(row.get("startDateTime") for row in rows),
         "ended_at": to_utc(row.get("endDateTime") for row in rows),
-        "error_reason": [_text(row.get("flowErrorReason")) for row in rows],
-        "warning_reason": [_text(row.get("flowWarningReason")) for row in rows],
+        "error_reason": [row.get("flowErrorReason") for row in rows],
+        "warning_reason": [row.get("flowWarningReason") for row in rows],
     }
     return _typed(HISTORY_COLUMNS, data)
 
