@@ -322,10 +322,14 @@ async def launch_once(
     Raises
     ------
     LaunchOutcomeUnknownError
-        The launch (this one or an earlier one with the same name) may have
-        run and nothing the API shows can tell; launching again could run the
-        workflow twice, so find out by other means (the workflow's own side
-        effects) before calling again with a new name.
+        The launch may have run and the API cannot show whether it did. Calling
+        again with the same name looks it up again and launches only when
+        execution history proves that it did not run; without execution
+        history, check the workflow's own side effects before launching under
+        a new name.
+    ApiConnectionError
+        The connection failed before the launch was sent, so nothing ran;
+        calling again with the same name launches.
     ApiError
         The launch was rejected; the ledger records the error code.
     RuntimeError

@@ -155,3 +155,48 @@ async def test_rate_limit_served_real_wait_not_cut_short(recorder: WaitRecorder)
     assert all(wait.delay >= 1 for wait in recorder.waits)
     # A lower bound only: the client slept at least what Retry-After asked for.
     assert elapsed >= 2.0
+
+
+async def test_retry_after_above_budget_not_cut_short(recorder: WaitRecorder) -> None:
+    from flowwidgets.api import RateLimitError
+
+    sandbox = make_sandbox(
+        build_scenario(faults=[fault("rate_limit", "/api/v2/flows/*", count=1, retry_after=30)])
+    )
+
+    async with make_client(sandbox, recorder, max_retry_wait=10.0) as client:
+        with pytest.raises(RateLimitError) as raised:
+            await client.get_flow(FLOW_ID)
+
+    assert raised.value.retry_after == 30
+    assert recorder.sleeps == []
+    assert len(requests_to(sandbox, f"/api/v2/flows/{FLOW_ID}")) == 1
+
+
+async def test_rate_limited_paging_loses_and_repeats_no_page(recorder: WaitRecorder) -> None:
+    scenario = build_scenario(faults=[fault("rate_limit", "/api/v2/flows", per_minute=2)])
+    scenario["generate_flows"] = {"count": 480, "name_prefix": "Paged flow"}
+    sandbox = make_sandbox(scenario)
+
+    async with make_client(sandbox, recorder, max_retry_wait=600.0) as client:
+        flows = [flow async for flow in client.iter_flows(page_size=50)]
+
+    ids = [flow.id for flow in flows]
+    assert len(ids) == 481
+    assert len(set(ids)) == 481
+    assert len(recorder.waits) >= 4
+    assert all(wait.delay >= wait.retry_after for wait in recorder.waits)
+
+
+async def test_token_storm_concurrent_calls_share_one_token(recorder: WaitRecorder) -> None:
+    sandbox = make_sandbox(
+        build_scenario(faults=[fault("rate_limit", "/oauth/token", count=2, retry_after=4)])
+    )
+
+    async with make_client(sandbox, recorder) as client:
+        flows = await asyncio.gather(*(client.get_flow(FLOW_ID) for _ in range(50)))
+
+    token_requests = requests_to(sandbox, "/oauth/token")
+    assert [flow.id for flow in flows] == [FLOW_ID] * 50
+    assert len(token_requests) == 3
+    assert len(recorder.waits) == 2

@@ -283,3 +283,43 @@ async def test_launch_once_ledger_survives_reopen(recorder: WaitRecorder, tmp_pa
 
     assert first.id == second.id
     assert len(sandbox.executions) == 1
+
+
+async def test_server_error_storm_on_read_fails_clearly(recorder: WaitRecorder) -> None:
+    from flowwidgets.api import ApiError
+
+    sandbox = make_sandbox(build_scenario(faults=[fault("server_error", "/api/v2/flows/*")]))
+
+    async with make_client(sandbox, recorder) as client:
+        with pytest.raises(ApiError) as raised:
+            await client.get_flow(FLOW_ID)
+
+    attempts = len(requests_to(sandbox, f"/api/v2/flows/{FLOW_ID}", "GET"))
+    assert raised.value.status == 503
+    assert 1 < attempts <= 10
+    assert len(recorder.waits) == attempts - 1
+    assert raised.value.fix
+
+
+async def test_launch_once_concurrent_same_name_runs_once(
+    recorder: WaitRecorder, ledger: Any
+) -> None:
+    import asyncio
+
+    from flowwidgets.recovery import launch_once
+
+    sandbox = make_sandbox(build_scenario())
+
+    async with make_client(sandbox, recorder) as client:
+        outcomes = await asyncio.gather(
+            launch_once(client, FLOW_ID, INPUTS, name="double-click", ledger=ledger),
+            launch_once(client, FLOW_ID, INPUTS, name="double-click", ledger=ledger),
+            return_exceptions=True,
+        )
+
+    # Whichever call comes second either sees the first one in flight or finds its execution.
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    results = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
+    assert len(sandbox.executions) == 1
+    assert {result.id for result in results} == set(sandbox.executions)
+    assert all("already in progress" in str(error) for error in errors)
