@@ -1,7 +1,7 @@
 """The ``flowwidgets demo`` command: JupyterLab on loopback with the runbook open.
 
-The notebooks are copied into a working folder (``~/flowwidgets-demo`` unless
-``--dir`` says otherwise) so that the originals shipped with the package stay
+The notebooks are copied into a working folder (``~/flowwidgets-demo``, or the
+folder given with ``--dir``) so that the originals shipped with the package stay
 clean. Notebooks the user already has in that folder are kept as they are.
 JupyterLab runs as a child process in its own session, so Ctrl-C reaches only
 this command, which then stops the server and waits for it.
@@ -29,7 +29,7 @@ RUNBOOK = "troubleshoot-a-flow-launch.ipynb"
 #: Default working folder for the copied notebooks.
 DEFAULT_DEMO_DIR = Path("~/flowwidgets-demo")
 
-#: Seconds to wait for JupyterLab to answer before giving up.
+#: Seconds to wait for JupyterLab to respond before giving up.
 STARTUP_TIMEOUT = 120.0
 
 #: Seconds to wait for JupyterLab to stop after it was asked to.
@@ -40,7 +40,7 @@ EXIT_USAGE = 2
 
 
 class DemoError(Exception):
-    """The demo could not be prepared or started; the message says what to do."""
+    """The demo could not be prepared or started. The message states the fix."""
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,9 +68,9 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def find_notebook_folder() -> Path:
-    """Return the folder that holds the packaged notebooks.
+    """Return the folder that contains the packaged notebooks.
 
-    A wheel may carry them as package data in ``flowwidgets/_notebooks``; a
+    A wheel may carry them as package data in ``flowwidgets/_notebooks``, and a
     source checkout has them in ``notebooks/`` next to the package.
 
     Raises
@@ -115,7 +115,7 @@ def find_upwards(name: str | os.PathLike[str], start: Path | None = None) -> Pat
         if (candidate / path).is_file():
             return candidate / path
     raise FileNotFoundError(
-        f"{path} was not found in {folder} or any folder above it; give an absolute path."
+        f"{path} was not found in {folder} or any folder above it. Give an absolute path."
     )
 
 
@@ -166,7 +166,7 @@ def build_lab_command(root_dir: Path, port: int, open_browser: bool) -> list[str
     """Build the command line that starts JupyterLab on loopback with the runbook open.
 
     The token is not on the command line (other users could read it in the
-    process list); it is passed in the ``JUPYTER_TOKEN`` environment variable.
+    process list), so it is passed in the ``JUPYTER_TOKEN`` environment variable.
     """
     command = [
         sys.executable,
@@ -179,19 +179,19 @@ def build_lab_command(root_dir: Path, port: int, open_browser: bool) -> list[str
         f"--ServerApp.open_browser={open_browser}",
         f"--LabApp.default_url=/lab/tree/{RUNBOOK}",
     ]
-    # JupyterLab refuses to start as root without this option; containers often run as root.
+    # JupyterLab refuses to start as root without this option, and containers often run as root.
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--ServerApp.allow_root=True")
     return command
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    """Poll ``url`` until JupyterLab answers, the process exits or ``timeout`` seconds pass.
+    """Poll ``url`` until JupyterLab responds, the process exits or ``timeout`` seconds pass.
 
     Raises
     ------
     DemoError
-        If JupyterLab exited or did not answer in time.
+        If JupyterLab exited or did not respond in time.
     """
     import httpx
 
@@ -199,7 +199,7 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise DemoError(
-                f"JupyterLab exited with status {process.returncode} before it answered; "
+                f"JupyterLab exited with status {process.returncode} before it responded; "
                 "its messages above say why."
             )
         try:
@@ -211,7 +211,7 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float)
             return
         time.sleep(0.25)
 
-    raise DemoError(f"JupyterLab did not answer on {url} within {timeout:.0f} seconds.")
+    raise DemoError(f"JupyterLab did not respond on {url} within {timeout:.0f} seconds.")
 
 
 def stop_lab(process: subprocess.Popen[bytes]) -> None:
@@ -251,7 +251,7 @@ def run_demo(args: argparse.Namespace) -> int:
     token = secrets.token_urlsafe(24)
     environment = {**os.environ, "JUPYTER_TOKEN": token}
     command = build_lab_command(target, port, open_browser)
-    # The command is our own interpreter with fixed options; no shell is involved.
+    # The command is our own interpreter with fixed options, and no shell is involved.
     process = subprocess.Popen(  # noqa: S603
         command, cwd=target, env=environment, start_new_session=True
     )

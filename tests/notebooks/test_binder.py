@@ -128,4 +128,6 @@ def test_binder_environment_runs_runbook(tmp_path: Path) -> None:
         assert code in text, code
     assert "history.disabled" in text
     assert "Corrected launch finished with status COMPLETED" in text
-    assert "person@example.com" not in text
+    saved = output.read_text(encoding="utf-8")
+    assert "@example.com" not in saved
+    assert "sandbox-secret" not in saved

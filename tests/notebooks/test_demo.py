@@ -73,7 +73,7 @@ def test_build_lab_command_binds_loopback_and_hides_token(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_run_demo_serves_runbook_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+def test_run_demo_serves_and_stops(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import argparse, sys
