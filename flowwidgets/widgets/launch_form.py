@@ -131,7 +131,9 @@ class LaunchForm(w.VBox):
             description="Name", placeholder="optional; generated when empty"
         )
         self.flow_version = w.Text(
-            description="Version", placeholder="empty: latest published version"
+            description="Version",
+            placeholder="empty: latest published version",
+            continuous_update=False,
         )
         self.fields_box = w.VBox()
         self.body_view = w.HTML("")
@@ -155,7 +157,10 @@ class LaunchForm(w.VBox):
 
         rebuild = guard_callback(self.errors, "LaunchForm", "update body", self.refresh)
         self.execution_name.observe(rebuild, "value")
-        self.flow_version.observe(rebuild, "value")
+        self.flow_version.observe(
+            guard_callback(self.errors, "LaunchForm", "choose version", self._on_version_change),
+            "value",
+        )
         self.diagnose_button.on_click(
             guard_callback(self.errors, "LaunchForm", "check request", self._on_diagnose_click)
         )
@@ -195,28 +200,55 @@ class LaunchForm(w.VBox):
 
     def set_flow(self, flow: Flow, schema: InputSchema | None = None) -> None:
         """Build one field per input of the version of ``flow`` that will run (published)."""
-        self.flow = flow
         if schema is None:
             version = flow.published_version
             schema = version.input_schema if version is not None and version.input_schema else None
             schema = schema or flow.input_schema
-        self.schema = schema
+        published = flow.published_version
+        label = f"published version {published.id if published is not None else 'none'}"
+        self._build_fields(flow, schema, label)
 
+    def _build_fields(self, flow: Flow, schema: InputSchema | None, version_label: str) -> None:
+        self.flow = flow
+        self.schema = schema
         self.fields = {}
         if schema is not None:
             for name, prop in schema.properties.items():
                 self.fields[name] = InputField(prop, self.refresh)
         self.fields_box.children = [field.row for field in self.fields.values()]
-        version = flow.published_version
-        version_id = str(version.id) if version is not None else "none"
+
         count = len(self.fields)
         self.title.value = (
             f"<b>{html.escape(flow.name or flow.id)}</b>: "
-            f"published version {html.escape(version_id)} will run; "
+            f"{html.escape(version_label)} will run; "
             f"{count} input{'s' if count != 1 else ''}. "
             "Untick send to leave an input out (it then takes its initial value)."
         )
         self.refresh()
+
+    async def use_version(self, version_id: str) -> None:
+        """Rebuild the fields from the input schema of ``version_id``, or of the published one.
+
+        Reads the version through ``GET /api/v2/flows/{flowId}/versions/{versionId}``.
+        Values already typed are kept for inputs the other version also has.
+        """
+        if self.flow is None:
+            raise ValueError("No flow selected: pick a flow before choosing a version.")
+        typed = {
+            name: field.value_widget.value
+            for name, field in self.fields.items()
+            if field.send.value
+        }
+        if not version_id:
+            self.set_flow(self.flow)
+        else:
+            if self.client is None:
+                raise RuntimeError("LaunchForm has no client to read the version: connect first.")
+            version = await self.client.get_flow_version(self.flow.id, version_id)
+            self._build_fields(self.flow, version.input_schema, f"version {version.id}")
+        for name, value in typed.items():
+            if name in self.fields:
+                self.fields[name].set(value)
 
     def set_value(self, name: str, value: Any) -> None:
         """Fill the input ``name`` (e.g. ``"Flow.email"``) as if the user had typed it.
@@ -303,6 +335,10 @@ class LaunchForm(w.VBox):
         self.curl_view.value = _pre(request_as_curl(body, base_url))
         self.httpx_view.value = _pre(request_as_httpx(body, base_url))
         self.fetch_view.value = _pre(request_as_fetch(body, base_url))
+
+    def _on_version_change(self, change: dict[str, Any]) -> None:
+        self.errors.clear()
+        self._runner.start(self.use_version(change["new"].strip()), "Reading the version")
 
     def on_report(self, callback: Callable[[Report], Any]) -> None:
         """Call ``callback(report)`` after every check of a pasted request."""

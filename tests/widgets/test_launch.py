@@ -261,3 +261,29 @@ async def test_launch_button_shows_rate_limit_wait() -> None:
     assert len(limited.sandbox.executions) == 3
     assert any("Rate limited (HTTP 429)" in text for text in status_texts)
     assert "made the client wait 1 time(s)" in button.status.value
+
+
+async def test_launch_form_version_rebuilds_fields(client) -> None:
+    form = LaunchForm(client, await seed_flow(client))
+    form.set_value("Flow.email", "person@example.com")
+
+    form.flow_version.value = "1.0"
+    await form.wait()
+
+    assert form.errors.text == ""
+    assert "version 1.0 will run" in form.title.value
+    assert json.loads(form.body_json) == {
+        "flowId": SEED_FLOW_ID,
+        "flowVersion": "1.0",
+        "inputData": {"Flow.email": "person@example.com"},
+    }
+
+
+async def test_launch_form_unknown_version_shows_error(client) -> None:
+    form = LaunchForm(client, await seed_flow(client))
+
+    form.flow_version.value = "9.9"
+    await form.wait()
+
+    assert "Reading the version failed" in form.errors.text
+    assert list(form.fields) == ["Flow.email", "Flow.source"]
