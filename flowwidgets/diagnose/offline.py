@@ -57,6 +57,17 @@ def check_request(observed: ObservedRequest) -> list[Finding]:
 
 
 def _check_host(observed: ObservedRequest) -> list[Finding]:
+    if not observed.url_is_valid:
+        return [
+            make_finding(
+                "request.unknown-host",
+                f"The request URL {observed.url!r} is not a valid URL, so it has no host to send "
+                "the request to.",
+                "Send the request to https://api.<domain>/api/v2/flows/executions of your org's "
+                "region.",
+                {"url": observed.url, "host": None, "suggestion": None},
+            )
+        ]
     host = observed.host
     if host is None:
         return []

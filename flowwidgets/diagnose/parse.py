@@ -7,7 +7,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from flowwidgets.diagnose.findings import Finding, Severity, make_finding
 
@@ -41,17 +41,20 @@ class ObservedRequest:
     @property
     def host(self) -> str | None:
         """Host name of the URL, lower-case and without the port."""
-        if not self.url:
-            return None
-        host = urlsplit(self.url).hostname
+        parts = _split_url(self.url)
+        host = parts.hostname if parts else None
         return host.lower() if host else None
 
     @property
     def path(self) -> str | None:
         """Path of the URL without query string, or ``None`` when no URL was given."""
-        if not self.url:
-            return None
-        return urlsplit(self.url).path or "/"
+        parts = _split_url(self.url)
+        return (parts.path or "/") if parts else None
+
+    @property
+    def url_is_valid(self) -> bool:
+        """Whether the URL, when there is one, can be split into host and path."""
+        return self.url is None or _split_url(self.url) is not None
 
     def header(self, name: str) -> str | None:
         """Return a header value by case-insensitive name."""
@@ -61,6 +64,17 @@ class ObservedRequest:
     def has_json_body(self) -> bool:
         """Whether the body was read and parsed as JSON."""
         return self.body_text is not None and self.body_error is None
+
+
+def _split_url(url: str | None) -> SplitResult | None:
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading the port validates it
+    except ValueError:
+        return None
+    return parts
 
 
 @dataclass

@@ -334,3 +334,19 @@ def test_check_response_rate_limited() -> None:
 
     assert [f.code for f in findings] == ["rate.limited"]
     assert findings[0].evidence["retry_after"] == ["17"]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://[", "https://api.mypurecloud.com:99999/api/v2/flows/executions"]
+)
+def test_check_request_invalid_url(url: str) -> None:
+    text = http({"flowId": "f-1"}, url=url)
+
+    findings = check_request(parse_request(text))
+
+    assert findings[0].code == "request.unknown-host"
+    assert "not a valid URL" in findings[0].detail
+
+
+def test_check_request_curl_invalid_url() -> None:
+    assert codes("curl [")[0] == "request.unknown-host"
