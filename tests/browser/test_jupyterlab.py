@@ -201,6 +201,7 @@ def test_jupyterlab_troubleshooter_runs_c01(lab: Lab, tmp_path: Path) -> None:
             page.screenshot(path=str(screenshot), full_page=True)
             shutil.copy(screenshot, tmp_path / screenshot.name)
             outputs = page.locator(".jp-OutputArea").all_inner_texts()
+            search_in_browser(page)
         except PlaywrightError as error:
             page.screenshot(path=str(screenshot), full_page=True)
             pytest.fail(failure(f"The notebook did not finish in JupyterLab: {error}"))
@@ -233,6 +234,18 @@ def write_lab_settings(settings_dir: Path) -> None:
     (notification / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false"}', encoding="utf-8"
     )
+
+
+def search_in_browser(page) -> None:
+    """Type a flow search in the rendered FlowPicker and wait for the kernel's answer.
+
+    This checks the round trip from the browser to the widget's observer in
+    the kernel and back, which a notebook run alone does not exercise.
+    """
+    page.locator(".lm-TabBar-tabLabel", has_text="2 Flow").first.click()
+    search = page.get_by_placeholder("part of the flow name").first
+    search.fill("no such flow")
+    page.get_by_text("0 of 1 flows match").first.wait_for(timeout=60_000)
 
 
 def run_all_cells(page) -> None:
