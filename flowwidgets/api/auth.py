@@ -129,8 +129,6 @@ class ClientCredentials(httpx.Auth):
         Monotonic clock in seconds for token expiry; tests may replace it.
     """
 
-    requires_response_body = True
-
     def __init__(
         self,
         client_id: str,
@@ -177,6 +175,7 @@ class ClientCredentials(httpx.Auth):
                 token = self._cached_token(key)
                 if token is None:
                     response = yield self._token_request(login_base)
+                    await response.aread()
                     token = self._store_token(key, response, request)
 
         request.headers["Authorization"] = f"Bearer {token}"
@@ -195,6 +194,7 @@ class ClientCredentials(httpx.Auth):
                     "API host answered 401; requesting a new token for client %s", self.client_id
                 )
                 token_response = yield self._token_request(login_base)
+                await token_response.aread()
                 token = self._store_token(key, token_response, request)
 
         request.headers["Authorization"] = f"Bearer {token}"

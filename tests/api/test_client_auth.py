@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import parse_qs
 
 import httpx
@@ -355,3 +356,27 @@ def test_from_env_missing_names_variable(env: dict[str, str], named: str) -> Non
         GenesysClient.from_env(env=env)
 
     assert named in str(raised.value)
+
+
+class StreamedBody(httpx.AsyncByteStream):
+    """A response body that arrives as a stream, as it does from a real network transport."""
+
+    def __init__(self, data: object) -> None:
+        self.data = json.dumps(data).encode()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+
+
+async def test_client_credentials_streamed_token_response(make_client) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if is_token_request(request):
+            body = {"access_token": "streamed-token", "expires_in": 3600}
+            return httpx.Response(200, stream=StreamedBody(body))
+        assert request.headers["Authorization"] == "Bearer streamed-token"
+        return httpx.Response(200, stream=StreamedBody(load_fixture("organization")))
+
+    async with make_client(handler) as client:
+        organization = await client.get_organization()
+
+    assert organization.name == "Example Org"
