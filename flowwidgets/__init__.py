@@ -52,12 +52,41 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AggregateResult",
+    "AnalyticsPanel",
+    "ApiError",
+    "AuthCell",
+    "BearerToken",
+    "ClientCredentials",
+    "Doctor",
+    "Execution",
+    "ExecutionHistoryRecord",
+    "Finding",
+    "Flow",
+    "FlowPicker",
+    "FlowVersion",
+    "FlowwidgetsError",
     "FlowwidgetsWarning",
+    "GenesysClient",
+    "InputSchema",
+    "LaunchButton",
+    "LaunchForm",
+    "LaunchOutcomeUnknownError",
+    "LaunchResult",
+    "Ledger",
+    "Region",
+    "Report",
+    "Sandbox",
+    "StatusMonitor",
+    "Troubleshooter",
     "UnknownEnumValueWarning",
     "__version__",
+    "connect",
     "load_ipython_extension",
-    *_LAZY,
+    "resolve_region",
 ]
+
+# The literal __all__ above must list every key of _LAZY (a test checks it).
 
 if TYPE_CHECKING:
     from flowwidgets.analytics import Ledger

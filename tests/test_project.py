@@ -76,3 +76,11 @@ def test_public_names_resolve() -> None:
     missing = [name for name in flowwidgets.__all__ if not hasattr(flowwidgets, name)]
 
     assert missing == []
+
+
+def test_lazy_names_listed_in_all() -> None:
+    import flowwidgets
+
+    lazy_names = set(flowwidgets._LAZY)
+
+    assert lazy_names <= set(flowwidgets.__all__)
