@@ -16,6 +16,7 @@ EXIT_USAGE = 2
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``flowwidgets`` command."""
+    from flowwidgets.demo import add_demo_arguments
     from flowwidgets.diagnose.command import add_doctor_arguments
     from flowwidgets.sandbox.serve import add_serve_arguments
 
@@ -36,19 +37,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_doctor_arguments(doctor)
 
     sandbox = commands.add_parser("sandbox", help="run the simulated Genesys Cloud org")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
+    sandbox_commands = sandbox.add_subparsers(
+        dest="sandbox_command", metavar="COMMAND", required=True
+    )
     serve = sandbox_commands.add_parser(
         "serve",
         help="serve the sandbox org over HTTP on loopback",
-        description="Serve the sandbox org over HTTP so any client (curl, an SDK, your backend) can call it.",
+        description=(
+            "Serve the sandbox org over HTTP so that any client "
+            "(curl, an SDK, your own backend) can call it."
+        ),
     )
     add_serve_arguments(serve)
 
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo",
         help="start JupyterLab on loopback with the troubleshooting runbook open on the sandbox",
-        description="Start JupyterLab on loopback with the troubleshooting runbook open on the sandbox.",
+        description=(
+            "Start JupyterLab on loopback with the troubleshooting runbook open on the sandbox."
+        ),
     )
+    add_demo_arguments(demo)
     return parser
 
 
