@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger("flowwidgets.demo")
 
@@ -227,6 +228,25 @@ def stop_lab(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def install_stop_handlers() -> dict[int, Any]:
+    """Make SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt and return the previous handlers.
+
+    JupyterLab runs in its own session, so it gets none of these signals itself.
+    A shell that starts the demo in the background ignores SIGINT, and a plain
+    SIGTERM would end the demo without stopping JupyterLab, so all three are
+    turned into the same clean shutdown.
+    """
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if number is not None:
+            previous[number] = signal.signal(number, _interrupt)
+    return previous
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Run ``flowwidgets demo`` until Ctrl-C and return the exit status.
 
@@ -258,6 +278,7 @@ def run_demo(args: argparse.Namespace) -> int:
     logger.info("started JupyterLab (pid %d) on 127.0.0.1:%d", process.pid, port)
 
     base_url = f"http://127.0.0.1:{port}"
+    previous_handlers = install_stop_handlers()
     try:
         wait_until_ready(f"{base_url}/api/status?token={token}", process, STARTUP_TIMEOUT)
         print(f"JupyterLab is ready: {base_url}/lab/tree/{RUNBOOK}?token={token}", flush=True)
@@ -271,6 +292,8 @@ def run_demo(args: argparse.Namespace) -> int:
         status = EXIT_USAGE
     finally:
         stop_lab(process)
+        for number, handler in previous_handlers.items():
+            signal.signal(number, handler)
 
     logger.info("JupyterLab stopped with status %s", process.returncode)
     return status

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -72,8 +73,20 @@ def test_build_lab_command_binds_loopback_and_hides_token(tmp_path: Path) -> Non
     assert not any("token" in part.lower() for part in command)
 
 
+def ignore_sigint() -> None:
+    """Ignore SIGINT in the child, as a non-interactive shell does for a background job."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.slow
-def test_run_demo_serves_and_stops(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stop_signal", "preexec"),
+    [(signal.SIGINT, ignore_sigint), (signal.SIGTERM, None)],
+    ids=["ctrl-c-in-background", "sigterm"],
+)
+def test_run_demo_serves_and_stops(
+    tmp_path: Path, stop_signal: signal.Signals, preexec: Any
+) -> None:
     script = textwrap.dedent(
         f"""
         import argparse, sys
@@ -89,6 +102,7 @@ def test_run_demo_serves_and_stops(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
         env=environment,
+        preexec_fn=preexec,
     )
     lines = []
     try:
@@ -109,7 +123,7 @@ def test_run_demo_serves_and_stops(tmp_path: Path) -> None:
         )
         unauthorized = httpx.get(f"{url.split('/lab/')[0]}/api/contents/{RUNBOOK}", timeout=30.0)
 
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(stop_signal)
         demo.communicate(timeout=60)
         status = demo.returncode
     finally:
