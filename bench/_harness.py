@@ -62,6 +62,26 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def source_revision() -> dict[str, Any]:
+    """Return the git commit the benchmark ran on and whether ``flowwidgets/`` had local changes."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*arguments: str) -> str | None:
+        try:
+            completed = subprocess.run(
+                ["git", *arguments], cwd=root, capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return completed.stdout.strip() if completed.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", "flowwidgets")
+    return {
+        "commit": git("rev-parse", "--short=12", "HEAD"),
+        "package_has_uncommitted_changes": bool(status) if status is not None else None,
+    }
+
+
 def _load_average() -> float | None:
     # The 1-minute load average: runnable processes averaged over the last minute.
     try:
@@ -126,13 +146,19 @@ def describe_durations(seconds: Sequence[float]) -> dict[str, float]:
 
 @contextmanager
 def stopwatch() -> Iterator[dict[str, float]]:
-    """Time the ``with`` block; the yielded mapping contains ``seconds`` once the block ends."""
+    """Time the ``with`` block in wall-clock and in this process's CPU seconds.
+
+    Once the block ends, the yielded mapping contains ``seconds`` (wall clock) and
+    ``cpu_seconds``. CPU time is less disturbed by other processes on a busy machine.
+    """
     elapsed: dict[str, float] = {}
     start = time.perf_counter()
+    cpu_start = time.process_time()
     try:
         yield elapsed
     finally:
         elapsed["seconds"] = time.perf_counter() - start
+        elapsed["cpu_seconds"] = time.process_time() - cpu_start
 
 
 def target(name: str, expected: str, measured: Any, met: bool) -> dict[str, Any]:
@@ -143,8 +169,9 @@ def target(name: str, expected: str, measured: Any, met: bool) -> dict[str, Any]
 def emit(name: str, summary: dict[str, Any], args: argparse.Namespace) -> Path:
     """Print the ``BENCH`` line and write the summary to ``<results dir>/<name>.json``.
 
-    The summary is completed with the benchmark name, date, command line, machine and the
-    smoke flag before it is written. Returns the path of the result file.
+    The summary is completed with the benchmark name, date, command line, machine, source
+    revision, load average and the smoke flag before it is written. Returns the path of the
+    result file.
     """
     record: dict[str, Any] = {
         "benchmark": name,
@@ -152,6 +179,7 @@ def emit(name: str, summary: dict[str, Any], args: argparse.Namespace) -> Path:
         "command": " ".join(["python -m bench." + name, shlex.join(sys.argv[1:])]).strip(),
         "smoke": bool(args.smoke),
         "machine": machine_info(),
+        "revision": source_revision(),
         "load_average_1m": {
             "at_start": getattr(args, "load_average_at_start", None),
             "at_end": _load_average(),

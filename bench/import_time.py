@@ -5,7 +5,8 @@ The import is timed inside the child with ``time.perf_counter`` around the impor
 statement alone, which leaves out interpreter start-up. The first sample may include
 writing bytecode caches, so the target is judged on the median of the samples after it.
 
-The Troubleshooter sample also runs in a fresh process: it times importing
+For comparison, ``from flowwidgets import connect`` is timed the same way; it has no
+target. The Troubleshooter sample also runs in a fresh process: it times importing
 ``flowwidgets.widgets``, connecting to the in-process sandbox ``seed`` and building the
 widget tree, each step on its own.
 
@@ -35,28 +36,33 @@ FORBIDDEN_MODULES = ("pandas", "plotly", "ipywidgets")
 
 _IMPORT_CHILD = """
 import json, sys, time
-start = time.perf_counter()
-import flowwidgets
-seconds = time.perf_counter() - start
+start, cpu_start = time.perf_counter(), time.process_time()
+{statement}
+seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
 heavy = {heavy!r}
-print(json.dumps({{"seconds": seconds, "loaded": [m for m in heavy if m in sys.modules]}}))
+loaded = [m for m in heavy if m in sys.modules]
+print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu_seconds, "loaded": loaded}}))
 """
 
 _TROUBLESHOOTER_CHILD = """
-import asyncio, json, sys, time
+import json, sys, time
 steps = {{}}
-start = time.perf_counter()
-import flowwidgets.widgets
-from flowwidgets.connect import connect
-steps["import_widgets_s"] = time.perf_counter() - start
 
-start = time.perf_counter()
-client = connect(sandbox="seed")
-steps["connect_s"] = time.perf_counter() - start
+def timed(name, action):
+    start, cpu_start = time.perf_counter(), time.process_time()
+    result = action()
+    steps[name + "_s"] = time.perf_counter() - start
+    steps[name + "_cpu_s"] = time.process_time() - cpu_start
+    return result
 
-start = time.perf_counter()
-widget = flowwidgets.widgets.Troubleshooter(client)
-steps["build_s"] = time.perf_counter() - start
+def import_widgets():
+    import flowwidgets.widgets
+    from flowwidgets.connect import connect
+    return flowwidgets.widgets, connect
+
+widgets, connect = timed("import_widgets", import_widgets)
+client = timed("connect", lambda: connect(sandbox="seed"))
+widget = timed("build", lambda: widgets.Troubleshooter(client))
 
 # Count the widget tree so the result shows what was built.
 def count(node, seen):
@@ -69,7 +75,9 @@ def count(node, seen):
     return total
 
 steps["widgets_in_tree"] = count(widget, set())
-steps["first_render_s"] = steps["import_widgets_s"] + steps["connect_s"] + steps["build_s"]
+for unit in ("_s", "_cpu_s"):
+    parts = [steps[step + unit] for step in ("import_widgets", "connect", "build")]
+    steps["first_render" + unit] = sum(parts)
 print(json.dumps(steps))
 """
 
@@ -85,18 +93,21 @@ def _run_child(code: str) -> dict[str, Any]:
     return result
 
 
-def measure_import(samples: int) -> dict[str, Any]:
-    """Time ``import flowwidgets`` in ``samples`` fresh interpreters."""
-    code = _IMPORT_CHILD.format(heavy=HEAVY_MODULES)
+def measure_import(samples: int, statement: str = "import flowwidgets") -> dict[str, Any]:
+    """Time the import ``statement`` in ``samples`` fresh interpreters."""
+    code = _IMPORT_CHILD.format(statement=statement, heavy=HEAVY_MODULES)
     runs = [_run_child(code) for _ in range(samples)]
     seconds = [run["seconds"] for run in runs]
     warm = seconds[1:] or seconds
+    warm_cpu = [run["cpu_seconds"] for run in runs][1:] or [runs[0]["cpu_seconds"]]
     loaded = sorted({module for run in runs for module in run["loaded"]})
     return {
+        "statement": statement,
         "samples": samples,
         "first_s": round(seconds[0], 4),
         "median_s": round(statistics.median(warm), 4),
         "max_s": round(max(warm), 4),
+        "median_cpu_s": round(statistics.median(warm_cpu), 4),
         "heavy_modules_loaded": loaded,
     }
 
@@ -108,8 +119,9 @@ def measure_troubleshooter(samples: int) -> dict[str, Any]:
     except RuntimeError as error:
         return {"error": str(error)}
     summary: dict[str, Any] = {"samples": samples}
-    for key in ("import_widgets_s", "connect_s", "build_s", "first_render_s"):
-        summary[key] = round(statistics.median(run[key] for run in runs), 4)
+    for step in ("import_widgets", "connect", "build", "first_render"):
+        for key in (f"{step}_s", f"{step}_cpu_s"):
+            summary[key] = round(statistics.median(run[key] for run in runs), 4)
     summary["widgets_in_tree"] = runs[-1]["widgets_in_tree"]
     return summary
 
@@ -124,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     samples = 2 if args.smoke else max(2, args.samples)
 
     imported = measure_import(samples)
+    # Not a target: what a notebook's first line usually costs, for comparison.
+    connect_import = measure_import(samples, "from flowwidgets import connect")
     troubleshooter = measure_troubleshooter(1 if args.smoke else max(1, samples // 2))
 
     loaded = imported["heavy_modules_loaded"]
@@ -142,7 +156,13 @@ def main(argv: list[str] | None = None) -> int:
             not forbidden,
         ),
     ]
-    emit(NAME, {"import": imported, "troubleshooter": troubleshooter, "targets": targets}, args)
+    summary = {
+        "import": imported,
+        "import_connect": connect_import,
+        "troubleshooter": troubleshooter,
+        "targets": targets,
+    }
+    emit(NAME, summary, args)
     return 0
 
 

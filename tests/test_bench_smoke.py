@@ -62,6 +62,8 @@ def test_import_time_smoke_summary(tmp_path: Path) -> None:
     assert isinstance(printed["import"]["heavy_modules_loaded"], list)
     assert "error" not in printed["troubleshooter"], printed["troubleshooter"]
     assert printed["troubleshooter"]["build_s"] > 0
+    assert printed["troubleshooter"]["first_render_s"] >= printed["troubleshooter"]["build_s"]
+    assert printed["import_connect"]["statement"] == "from flowwidgets import connect"
     assert printed["troubleshooter"]["widgets_in_tree"] > 1
 
 
@@ -74,6 +76,7 @@ def test_flow_picker_smoke_summary(tmp_path: Path) -> None:
         assert timings["picker"]["count"] == printed["keystrokes"]
         assert timings["filter_flows"]["count"] == printed["keystrokes"]
         assert timings["picker"]["max_ms"] >= timings["picker"]["median_ms"] > 0
+        assert timings["picker"]["cpu"]["count"] == printed["keystrokes"]
 
 
 def test_reconcile_smoke_summary(tmp_path: Path) -> None:
