@@ -149,6 +149,7 @@ class AuthCell(w.VBox):
         self.token = w.Password(description="Token", layout=w.Layout(width="420px"))
         self.connect_button = w.Button(description="Connect", button_style="primary", icon="plug")
         self.summary = w.HTML("")
+        self.findings = w.HTML("")
         self.errors = ErrorArea()
         self._runner = TaskRunner(self.errors, "AuthCell")
 
@@ -170,6 +171,7 @@ class AuthCell(w.VBox):
                 self.connect_button,
                 self.summary,
                 self.errors,
+                self.findings,
             ],
             **kwargs,
         )
@@ -207,8 +209,31 @@ class AuthCell(w.VBox):
 
     def _on_connect_click(self, _button: w.Button) -> None:
         self.errors.clear()
+        self.findings.value = ""
         client = self.build_client()
-        self._runner.start(self.attach(client), "Connecting")
+        self._runner.start(self._attach_or_explain(client), "Connecting")
+
+    async def _attach_or_explain(self, client: GenesysClient) -> None:
+        from flowwidgets.api import FlowwidgetsError
+
+        try:
+            await self.attach(client)
+        except FlowwidgetsError:
+            await self.explain_failure(client)
+            raise
+
+    async def explain_failure(self, client: GenesysClient) -> None:
+        """Show the doctor's ``auth.*`` findings (wrong region, invalid client) for ``client``."""
+        from flowwidgets.diagnose import Doctor, Report
+
+        try:
+            report = await Doctor(client).run()
+        except Exception as error:  # noqa: BLE001 -- the connection error is shown anyway
+            logger.warning("AuthCell: the doctor could not explain the failure: %s", error)
+            return
+        auth_findings = [finding for finding in report.findings if finding.code.startswith("auth.")]
+        if auth_findings:
+            self.findings.value = Report(context=report.context, findings=auth_findings).to_html()
 
     def build_client(self) -> GenesysClient:
         """Create the client the form describes and clear the secret and token fields.

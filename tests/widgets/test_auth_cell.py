@@ -103,6 +103,7 @@ async def test_auth_cell_wrong_secret_shows_error_with_fix(served) -> None:
     assert cell.client_secret.value == ""
     assert "Connecting failed" in cell.errors.text
     assert "Fix:" in cell.errors.text
+    assert "auth.invalid-client" in cell.findings.value
     assert "not-the-secret" not in cell.errors.value
 
 
