@@ -121,7 +121,9 @@ class SandboxApp:
         except LoginErrorReply as problem:
             return login_problem_response(problem, call)
         except ApiErrorReply as problem:
-            if login_call:
+            # The token endpoint of a login host reports errors in the login form;
+            # the same path on an API host is an unknown API resource.
+            if login_call and kind in ("login", "any"):
                 return login_problem_response(
                     LoginErrorReply(problem.status, problem.code, problem.message, problem.headers),
                     call,

@@ -92,6 +92,7 @@ def start_execution(
         output_data=_outputs(flow, version) if failure is None else {},
         in_history=org.history_captures(flow.id, at=launched_at),
     )
+    org.purge_expired()
     with org.lock:
         org.executions[execution.id] = execution
     return execution

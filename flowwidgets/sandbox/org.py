@@ -226,6 +226,23 @@ class OrgState:
                 raise ValueError(f"flow {flow_id} has no published version to republish")
             self.published_at[flow_id] = self.clock.now()
 
+    def purge_expired(self) -> None:
+        """Forget executions older than both the history and the execution-detail retention.
+
+        This keeps a long-running sandbox's memory bounded. Purged executions also
+        leave flow-execution aggregates, which a real org keeps for longer.
+        """
+        keep_days = max(
+            self.scenario.history_retention_days, self.scenario.execution_retention_days
+        )
+        horizon = self.clock.now() - timedelta(days=keep_days)
+        with self.lock:
+            expired = [
+                key for key, state in self.executions.items() if state.date_launched < horizon
+            ]
+            for key in expired:
+                del self.executions[key]
+
     def new_execution_id(self) -> str:
         """Return a fresh execution id."""
         return str(uuid.uuid4())

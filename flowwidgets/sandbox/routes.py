@@ -378,6 +378,7 @@ class ApiRoutes:
         client = call.token.client
         request = call.json_object()
         page_size = call.integer("pageSize", 50, maximum=MAX_INSTANCE_RESULTS)
+        self.org.purge_expired()
         now = self.org.clock.now()
         horizon = now - timedelta(days=self.org.scenario.history_retention_days)
 

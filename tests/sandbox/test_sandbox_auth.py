@@ -257,3 +257,18 @@ async def test_tokens_shared_between_sandboxes_of_scenario() -> None:
 
     assert answer.status_code == 200
     assert answer.json()["OAuthClient"]["id"] == first.default_client.client_id
+
+
+async def test_token_path_on_api_host_not_found(sandbox: Sandbox) -> None:
+    client = sandbox.default_client
+
+    async with http_client(sandbox) as http:
+        answer = await http.post(
+            f"{sandbox.api_base_url}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client.client_id, client.secret),
+        )
+
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "not.found"
+    assert answer.json()["contextId"] == answer.headers["ININ-Correlation-Id"]

@@ -299,3 +299,26 @@ async def test_execution_failure_status_error() -> None:
         done = await http.get(launched.json()["selfUri"], headers=headers)
 
     assert done.json()["status"] == "ERROR"
+
+
+async def test_expired_executions_are_forgotten() -> None:
+    sandbox = Sandbox.from_scenario(
+        scenario(retention={"history_days": 2, "execution_detail_days": 1})
+    )
+
+    async with http_client(sandbox) as http:
+        headers = await bearer(http, sandbox)
+        await http.post(
+            "/api/v2/flows/executions",
+            json={"flowId": SEED_FLOW_ID, "name": "old"},
+            headers=headers,
+        )
+        sandbox.clock.advance(3 * 86400)
+        headers = await bearer(http, sandbox)
+        await http.post(
+            "/api/v2/flows/executions",
+            json={"flowId": SEED_FLOW_ID, "name": "new"},
+            headers=headers,
+        )
+
+    assert [execution.name for execution in sandbox.executions.values()] == ["new"]
