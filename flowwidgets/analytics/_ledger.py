@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from flowwidgets.analytics._convert import STRING_DTYPE, UTC_DTYPE, status_categorical, to_utc
+from flowwidgets.analytics._convert import STRING_DTYPE, UTC_DTYPE, status_categorical
 
 logger = logging.getLogger("flowwidgets.analytics")
 
@@ -621,13 +621,16 @@ LEDGER_COLUMNS: dict[str, Any] = {
 
 def ledger_rows_frame(rows: list[Any]) -> pd.DataFrame:
     """Build the ledger DataFrame from rows in :class:`LedgerEntry` field order."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in _COLUMNS]
+    raw = pd.DataFrame.from_records(rows, columns=list(_COLUMNS), coerce_float=False)
     data: dict[str, Any] = {}
-    for column, values in zip(_COLUMNS, columns, strict=True):
+    for column in _COLUMNS:
+        values = raw[column].astype(object)
         if column in _DATETIME_COLUMNS:
-            data[column] = to_utc(values)
+            # The ledger writes every time with _iso, so the strings share one format.
+            parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+            data[column] = parsed.astype(UTC_DTYPE)
         elif column == "status":
             data[column] = status_categorical(values)
         else:
-            data[column] = pd.Series(list(values), dtype=LEDGER_COLUMNS[column])
+            data[column] = values.astype(LEDGER_COLUMNS[column])
     return pd.DataFrame(data)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from flowwidgets.analytics._convert import (
@@ -128,66 +129,64 @@ def _assign_intervals(
     return launches.drop(columns=["_bucket_time"])
 
 
-def _merge_executions(launches: pd.DataFrame, executions: pd.DataFrame) -> pd.DataFrame:
-    polled = executions.dropna(subset=["execution_id"]).drop_duplicates("execution_id", keep="last")
-    polled = polled[["execution_id", "status", "launched_at", "finished_at", "error_code"]]
-    polled = polled.rename(
-        columns={
-            "status": "_status",
-            "launched_at": "_server_launched_at",
-            "finished_at": "_finished_at",
-            "error_code": "_error_code",
-        }
-    )
-    merged = launches.drop(columns=["server_launched_at"]).merge(
-        polled, on="execution_id", how="left"
-    )
-    merged["server_launched_at"] = merged["_server_launched_at"].astype(UTC_DTYPE)
+def _lookup(keys: pd.Series, table: pd.DataFrame, key: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the rows of ``table`` whose ``key`` equals each of ``keys``, and a found mask.
 
-    polled_status = merged["_status"].astype(object)
-    recorded_status = merged["status"].astype(object)
-    merged["status"] = status_categorical(
+    A hash lookup instead of a merge, because only a few columns are needed and the
+    launches frame keeps its order and index. Duplicate keys keep their last row.
+    """
+    unique = table.dropna(subset=[key]).drop_duplicates(key, keep="last")
+    positions = pd.Index(unique[key].astype(object)).get_indexer(keys.astype(object))
+    found = positions >= 0
+    rows = unique.iloc[np.where(found, positions, 0)].reset_index(drop=True)
+    rows.index = keys.index
+    return rows, found
+
+
+def _merge_executions(launches: pd.DataFrame, executions: pd.DataFrame) -> pd.DataFrame:
+    if executions.empty:
+        return launches
+    polled, found = _lookup(launches["execution_id"], executions, "execution_id")
+
+    launches["server_launched_at"] = polled["launched_at"].where(found).astype(UTC_DTYPE)
+    polled_status = polled["status"].astype(object).where(found)
+    recorded_status = launches["status"].astype(object)
+    launches["status"] = status_categorical(
         polled_status.where(polled_status.notna(), recorded_status)
     )
-    merged["finished_at"] = merged["_finished_at"].fillna(merged["finished_at"]).astype(UTC_DTYPE)
-    merged["error_code"] = merged["_error_code"].fillna(merged["error_code"]).astype(STRING_DTYPE)
-    return merged.drop(columns=["_status", "_server_launched_at", "_finished_at", "_error_code"])
+    launches["finished_at"] = (
+        polled["finished_at"].where(found).fillna(launches["finished_at"]).astype(UTC_DTYPE)
+    )
+    launches["error_code"] = (
+        polled["error_code"].where(found).fillna(launches["error_code"]).astype(STRING_DTYPE)
+    )
+    return launches
 
 
 def _merge_history(
     launches: pd.DataFrame, history: pd.DataFrame | None, now: pd.Timestamp
 ) -> pd.DataFrame:
     recorded = launches["in_history"].astype("boolean")
-    if history is None:
-        launches["in_history"] = recorded
-        launches["history_started_at"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
+    launches["history_started_at"] = pd.Series(pd.NaT, index=launches.index, dtype=UTC_DTYPE)
+    if history is None or history.empty:
+        launches["in_history"] = recorded if history is None else recorded.fillna(False)
     else:
         # NOTE: whether a history instance id equals the launch's execution id is not
         # documented, so a record also matches by execution name.
-        by_id = history.dropna(subset=["instance_id"]).drop_duplicates("instance_id")
-        by_id = by_id[["instance_id", "started_at"]].rename(
-            columns={"instance_id": "execution_id", "started_at": "_started_by_id"}
-        )
+        by_id, identified = _lookup(launches["execution_id"], history, "instance_id")
+
         # Other callers may use the same execution name, so a name only matches within
         # the same flow.
-        by_name = history.dropna(subset=["name", "flow_id"]).drop_duplicates(["name", "flow_id"])
-        by_name = by_name[["name", "flow_id", "started_at"]].rename(
-            columns={"started_at": "_started_by_name"}
-        )
-        by_name["_named"] = True
-        by_id["_identified"] = True
+        separator = "\x1f"
+        named_history = history.assign(_name_key=history["name"] + separator + history["flow_id"])
+        name_keys = launches["name"] + separator + launches["flow_id"]
+        by_name, named = _lookup(name_keys, named_history, "_name_key")
 
-        launches = launches.merge(by_id, on="execution_id", how="left").merge(
-            by_name, on=["name", "flow_id"], how="left"
-        )
-        found = launches["_identified"].notna() | launches["_named"].notna()
-        launches["in_history"] = (found | recorded.fillna(False)).astype("boolean")
-        launches["history_started_at"] = (
-            launches["_started_by_id"].fillna(launches["_started_by_name"]).astype(UTC_DTYPE)
-        )
-        launches = launches.drop(
-            columns=["_started_by_id", "_started_by_name", "_named", "_identified"]
-        )
+        found = identified | named
+        launches["in_history"] = pd.Series(found, index=launches.index) | recorded.fillna(False)
+        launches["in_history"] = launches["in_history"].astype("boolean")
+        started = by_id["started_at"].where(identified).fillna(by_name["started_at"].where(named))
+        launches["history_started_at"] = started.astype(UTC_DTYPE)
 
     seen_now = (
         launches["in_history"].fillna(False).astype(bool) & launches["history_seen_at"].isna()
