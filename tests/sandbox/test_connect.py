@@ -111,3 +111,23 @@ def test_connect_sandbox_with_credentials_rejected() -> None:
 def test_connect_region_without_credentials_rejected() -> None:
     with pytest.raises(ConfigurationError, match="no credentials"):
         connect(region="mypurecloud.com", env={})
+
+
+async def test_connect_api_host_reaches_served_sandbox(served_sandbox) -> None:
+    oauth_client = served_sandbox.sandbox.default_client
+    client = connect(
+        api_host=served_sandbox.url,
+        client_id=oauth_client.client_id,
+        client_secret=oauth_client.secret,
+        env={},
+    )
+
+    async with client:
+        flows = await client.list_flows()
+
+    assert client.login_base_url == served_sandbox.url
+    assert [flow.id for flow in flows] == [SEED_FLOW_ID]
+    assert [entry["path"] for entry in served_sandbox.sandbox.request_log] == [
+        "/oauth/token",
+        "/api/v2/flows",
+    ]
