@@ -316,9 +316,9 @@ class AuthCell(w.VBox):
         await self._runner.join()
 
 
-def _pick_scenario(wanted: str, scenarios: list[str]) -> str | None:
-    if wanted in scenarios:
-        return wanted
+def _pick_scenario(requested: str, scenarios: list[str]) -> str | None:
+    if requested in scenarios:
+        return requested
     return scenarios[0] if scenarios else None
 
 

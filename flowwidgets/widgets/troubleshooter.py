@@ -95,7 +95,7 @@ class Troubleshooter(w.VBox):
 
     def __repr__(self) -> str:
         # Inside a kernel the connection finishes after the cell output is shown, so the
-        # repr says "connecting" there rather than depending on timing.
+        # repr shows "connecting" there rather than depending on timing.
         fallback = "connecting" if self._connecting else "not connected"
         organization = self.auth.organization_name or fallback
         return f"<Troubleshooter {organization}: {len(self.findings)} findings>"

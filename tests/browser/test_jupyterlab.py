@@ -237,7 +237,7 @@ def write_lab_settings(settings_dir: Path) -> None:
 
 
 def search_in_browser(page) -> None:
-    """Type a flow search in the rendered FlowPicker and wait for the kernel's answer.
+    """Type a flow search in the rendered FlowPicker and wait for the kernel's update.
 
     This checks the round trip from the browser to the widget's observer in
     the kernel and back, which a notebook run alone does not exercise.
