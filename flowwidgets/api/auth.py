@@ -31,11 +31,11 @@ __all__ = ["BearerToken", "ClientCredentials", "clear_token_cache", "login_base_
 
 logger = logging.getLogger("flowwidgets.api.auth")
 
-# A cached token is replaced this many seconds before the server says it expires, as the
+# A cached token is replaced this many seconds before the expiry the server reports, as the
 # Genesys Go SDK does, so a request never leaves with a token about to run out.
 TOKEN_EXPIRY_MARGIN = 60.0
 
-# NOTE: used when a token answer has no expires_in; Genesys documents 300 s as the shortest
+# NOTE: used when a token response has no expires_in; Genesys documents 300 s as the shortest
 # lifetime an OAuth client can be configured with, so this never outlives a real token.
 DEFAULT_TOKEN_LIFETIME = 300.0
 
@@ -112,9 +112,9 @@ class ClientCredentials(httpx.Auth):
     """Client-credentials grant: Basic auth to ``POST <login host>/oauth/token``.
 
     The token is cached for the whole process, keyed by login host, client id and a hash of the
-    secret, so every client of the same OAuth client in one region shares it. It is replaced 60 s
-    before ``expires_in`` runs out and once when the API host answers 401. However many requests
-    wait for a token at the same time, only one token request is sent.
+    secret, so every client of the same OAuth client in one region shares it. It is replaced
+    60 s before ``expires_in`` runs out, and once when the API host responds with 401. However
+    many requests wait for a token at the same time, only one token request is sent.
 
     Parameters
     ----------
@@ -191,7 +191,8 @@ class ClientCredentials(httpx.Auth):
             else:
                 _TOKEN_CACHE.pop(key, None)
                 logger.info(
-                    "API host answered 401; requesting a new token for client %s", self.client_id
+                    "API host responded with 401; requesting a new token for client %s",
+                    self.client_id,
                 )
                 token_response = yield self._token_request(login_base)
                 await token_response.aread()

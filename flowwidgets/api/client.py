@@ -100,12 +100,12 @@ class GenesysClient:
         ``httpx.AsyncBaseTransport`` to send requests through, e.g.
         ``httpx.ASGITransport(app=sandbox.app)``.
     max_retry_wait
-        Total seconds the client may wait on 429 answers within one call before it raises
+        Total seconds the client may wait on 429 responses within one call before it raises
         :class:`RateLimitError`.
     on_wait
         Called with a :class:`RetryWait` before every wait (429, 5xx, connection retry).
     max_retries
-        Re-sends after a 502/503/504 answer or a connection error, for idempotent requests.
+        Re-sends after a 502/503/504 response or a connection error, for idempotent requests.
     sleep
         Coroutine function used to wait; tests replace it to record the delays.
     timeout
@@ -239,8 +239,8 @@ class GenesysClient:
         json
             JSON body.
         idempotent
-            Whether the request may be re-sent after a 5xx answer or a connection error;
-            by default true for GET, HEAD, OPTIONS, PUT and DELETE. 429 answers are always
+            Whether the request may be re-sent after a 5xx response or a connection error;
+            by default true for GET, HEAD, OPTIONS, PUT and DELETE. 429 responses are always
             waited out, because the server did not process the request.
 
         Raises
@@ -248,7 +248,7 @@ class GenesysClient:
         ApiError
             A subclass matching the error status, e.g. :class:`NotFoundError`.
         RateLimitError
-            When 429 answers would need more than ``max_retry_wait`` seconds in total.
+            When 429 responses would need more than ``max_retry_wait`` seconds in total.
         ApiConnectionError
             When the host cannot be reached after the retries.
         """
@@ -281,7 +281,7 @@ class GenesysClient:
             try:
                 response = await self._request_once(method, path, query, json)
             except RateLimitError as exc:
-                # The token endpoint answered 429 while the auth flow fetched a token.
+                # The token endpoint responded with 429 while the auth flow fetched a token.
                 response = None
                 rate_limit_error: RateLimitError | None = exc
             except httpx.TransportError as exc:
@@ -334,7 +334,7 @@ class GenesysClient:
                     raise LaunchOutcomeUnknownError(
                         flow_id=launch[0],
                         execution_name=launch[1],
-                        reason=f"the gateway answered HTTP {status}",
+                        reason=f"the gateway responded with HTTP {status}",
                         status=status,
                     )
                 failures += 1
@@ -502,8 +502,8 @@ class GenesysClient:
         """Launch a workflow (``POST /api/v2/flows/executions``).
 
         The body has only ``flowId``, ``flowVersion``, ``inputData`` and ``name``, and fields
-        left as None are not sent. The launch is never re-sent after a 5xx answer or a lost
-        connection; only a 429 answer, which means nothing ran, is waited out and re-sent.
+        left as None are not sent. The launch is never re-sent after a 5xx response or a lost
+        connection. Only a 429 response is waited out and re-sent, because it means nothing ran.
 
         Parameters
         ----------
@@ -521,7 +521,7 @@ class GenesysClient:
         ------
         LaunchOutcomeUnknownError
             When the request was sent but the connection dropped, timed out, or a gateway
-            answered 502/503/504; it carries the execution name.
+            responded with 502/503/504; it carries the execution name.
         """
         if not flow_id:
             raise ConfigurationError("launch_flow needs a flow id.")
@@ -814,7 +814,7 @@ def _launch_transport_error(
     return LaunchOutcomeUnknownError(
         flow_id=flow_id,
         execution_name=execution_name,
-        reason=f"the connection failed before an answer came ({type(exc).__name__})",
+        reason=f"the connection failed before a response came ({type(exc).__name__})",
     )
 
 

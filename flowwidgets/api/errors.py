@@ -77,7 +77,7 @@ class ApiConnectionError(FlowwidgetsError):
 
 
 class LaunchOutcomeUnknownError(FlowwidgetsError):
-    """A launch was sent but no answer came back, so whether the workflow runs is unknown.
+    """A launch was sent but no response came back, so whether the workflow runs is unknown.
 
     The client never re-sends such a launch, because a second launch could run the workflow
     twice. Look the execution up by :attr:`execution_name` (execution history, or the
@@ -90,7 +90,7 @@ class LaunchOutcomeUnknownError(FlowwidgetsError):
     flow_id
         The flow that was launched.
     status
-        HTTP status of a gateway answer (502, 503, 504), or None when the connection dropped.
+        HTTP status of a gateway response (502, 503, 504), or None when the connection dropped.
     """
 
     def __init__(
@@ -114,7 +114,7 @@ class LaunchOutcomeUnknownError(FlowwidgetsError):
 
 
 class ApiError(FlowwidgetsError):
-    """The Platform API or the login service answered with an error status.
+    """The Platform API or the login service responded with an error status.
 
     Attributes
     ----------
@@ -175,11 +175,14 @@ class AuthError(ApiError):
 
 
 class UnauthorizedError(ApiError):
-    """The API host answered 401: the token is missing, expired, or from another org or region."""
+    """The API host rejected the token with 401.
+
+    The token is missing, expired, or from another org or region.
+    """
 
 
 class MissingPermissionError(ApiError):
-    """The API host answered 403: the OAuth client's roles lack a permission.
+    """The API host responded with 403: the OAuth client's roles lack a permission.
 
     Attributes
     ----------
@@ -194,11 +197,11 @@ class MissingPermissionError(ApiError):
 
 
 class NotFoundError(ApiError):
-    """The API host answered 404."""
+    """The API host responded with 404."""
 
 
 class BadRequestError(ApiError):
-    """The API host answered 400 or another 4xx status that has no class of its own."""
+    """The API host responded with 400 or another 4xx status that has no class of its own."""
 
 
 class RateLimitError(ApiError):
@@ -229,11 +232,11 @@ class RateLimitError(ApiError):
 
 
 class ServerError(ApiError):
-    """The host answered with a 5xx status (after retries, for requests that may be retried)."""
+    """The host responded with a 5xx status (after retries, for requests that may be retried)."""
 
 
 class InvalidResponseError(ApiError):
-    """A 2xx answer had a body that is not the JSON the endpoint documents."""
+    """A 2xx response had a body that is not the JSON the endpoint documents."""
 
 
 _STATUS_TEXT = {
@@ -358,7 +361,7 @@ def _fix_for_api(status: int, body: Any, permissions: list[str], url: httpx.URL)
             )
         return "Check the id in the URL and the region and org of the OAuth client."
     if status == 429:
-        return "Wait as long as Retry-After says, then send fewer requests per minute."
+        return "Wait the number of seconds in Retry-After, then send fewer requests per minute."
     if status >= 500:
         return "The service failed; try again later and quote the correlation id if it persists."
     return "Check the request body and query parameters against the endpoint's documentation."
@@ -453,18 +456,18 @@ def error_from_response(
 
 
 def invalid_response(response: httpx.Response, endpoint: str, problem: str) -> InvalidResponseError:
-    """Build the error for a 2xx answer of ``endpoint`` whose body is not what it documents."""
+    """Build the error for a 2xx response of ``endpoint`` whose body is not what it documents."""
     body = decode_body(response)
     return InvalidResponseError(
         status=response.status_code,
         code=None,
-        message=f"The answer of {endpoint} is not valid: {problem}.",
+        message=f"The response of {endpoint} is invalid: {problem}.",
         correlation_id=correlation_id_of(response, body),
         method=response.request.method,
         url=str(response.request.url.copy_with(query=None)),
         body=body,
         fix=(
             "Check that the host is a Genesys Cloud API host (a proxy or another service may "
-            "have answered) and quote the correlation id if it persists."
+            "have responded) and quote the correlation id if it persists."
         ),
     )

@@ -441,7 +441,7 @@ class Execution:
 
 @dataclass(frozen=True)
 class LaunchResult:
-    """Answer of a launch (``FlowExecutionLaunchResponse``): the new execution's id and version."""
+    """Launch response (``FlowExecutionLaunchResponse``): the new execution's id and version."""
 
     id: str
     name: str | None
@@ -570,7 +570,7 @@ def _parse_interval(value: Any) -> tuple[datetime | None, datetime | None]:
 
 @dataclass(frozen=True)
 class TokenInfo:
-    """What ``GET /api/v2/tokens/me`` says about the token: its org and OAuth client."""
+    """Token details from ``GET /api/v2/tokens/me``: its org and OAuth client."""
 
     organization_id: str | None
     organization_name: str | None

@@ -17,15 +17,15 @@ __all__ = [
 # Gateway and availability errors that are retried for idempotent requests.
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 
-# Retries after a 5xx answer or a connection error, for idempotent requests only.
+# Retries after a 5xx response or a connection error, for idempotent requests only.
 DEFAULT_MAX_RETRIES = 3
 
-# Wait before the first re-send of a 429 answer that has no Retry-After header; doubled for
+# Wait before the first re-send of a 429 response that has no Retry-After header; doubled for
 # each further 429 of the same call, up to RATE_LIMIT_MAX_DEFAULT_DELAY.
 RATE_LIMIT_DEFAULT_DELAY = 5.0
 RATE_LIMIT_MAX_DEFAULT_DELAY = 60.0
 
-# Exponential backoff after a 5xx answer or connection error: 0.5 s, 1 s, 2 s, ... each
+# Exponential backoff after a 5xx response or connection error: 0.5 s, 1 s, 2 s, ... each
 # multiplied by a random factor in [0.5, 1.5) so that clients do not retry in step.
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 30.0
@@ -46,9 +46,9 @@ class RetryWait:
     method, url
         The request.
     status
-        HTTP status of the answer, or None for a connection error.
+        HTTP status of the response, or None for a connection error.
     retry_after
-        The answer's ``Retry-After`` in seconds, or None when it had none.
+        The response's ``Retry-After`` in seconds, or None when it had none.
     """
 
     reason: str

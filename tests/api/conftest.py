@@ -28,7 +28,7 @@ def load_fixture(name: str) -> Any:
 
 
 def token_response(token: str = "token-1", expires_in: int = 86400) -> httpx.Response:  # noqa: S107
-    """Return a login host answer granting ``token``."""
+    """Return a login host response granting ``token``."""
     return httpx.Response(
         200, json={"access_token": token, "token_type": "bearer", "expires_in": expires_in}
     )

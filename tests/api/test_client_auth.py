@@ -101,7 +101,7 @@ async def test_client_credentials_refresh_60s_before_expiry(make_client) -> None
     assert len(token_requests) == 2
 
 
-async def test_client_credentials_concurrent_expired_one_token_request(make_client) -> None:
+async def test_client_credentials_concurrent_single_refresh(make_client) -> None:
     clock = FakeClock()
     token_requests: list[httpx.Request] = []
     api_requests: list[httpx.Request] = []
@@ -258,7 +258,7 @@ async def test_bearer_token_sent_and_not_refreshed(make_client) -> None:
     assert "login.mypurecloud.com" in str(raised.value)
 
 
-async def test_client_credentials_invalid_client_raises_auth_error(make_client) -> None:
+async def test_client_credentials_invalid_client(make_client) -> None:
     api_requests: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -31,7 +31,7 @@ INTERVAL = "2026-01-02T00:00:00.000Z/2026-01-03T00:00:00.000Z"
 
 
 class Recorder:
-    """A handler that answers every API request with one response and records the requests."""
+    """A handler that responds to every API request with one response and records the requests."""
 
     def __init__(self, answer: Callable[[], httpx.Response]) -> None:
         self.answer = answer

@@ -55,7 +55,7 @@ def test_error_from_response_not_found_fields() -> None:
     assert error.body == load_fixture("error_not_found")
 
 
-def test_error_from_response_flow_404_says_what_to_check() -> None:
+def test_error_from_response_flow_404_fix() -> None:
     response = response_for(404, body=load_fixture("error_not_found"))
 
     error = error_from_response(response)

@@ -30,7 +30,7 @@ def server_error(status: int = 503) -> httpx.Response:
 
 
 class Script:
-    """A handler that answers API requests from a list, then repeats the last answer."""
+    """A handler that responds to API requests from a list, then repeats the last response."""
 
     def __init__(self, *answers: httpx.Response | Exception) -> None:
         self.answers = list(answers)
