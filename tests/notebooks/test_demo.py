@@ -139,3 +139,14 @@ def test_run_demo_serves_and_stops(
     assert unauthorized.status_code == 403
     assert status == 0
     assert (tmp_path / RUNBOOK).is_file()
+
+
+def test_cli_demo_accepts_options(tmp_path: Path) -> None:
+    from flowwidgets.cli import build_parser
+
+    args = build_parser().parse_args(["demo", "--dir", str(tmp_path), "--no-browser"])
+
+    assert args.command == "demo"
+    assert args.dir == tmp_path
+    assert args.no_browser is True
+    assert args.port == 0
