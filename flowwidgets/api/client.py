@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from flowwidgets.api._hosts import domain_of_host
-from flowwidgets.api.auth import BearerToken, ClientCredentials, login_base_url_for
+from flowwidgets.api.auth import TOKEN_PATH, BearerToken, ClientCredentials, login_base_url_for
 from flowwidgets.api.errors import (
     ApiConnectionError,
     ConfigurationError,
@@ -797,10 +797,10 @@ def _launch_transport_error(
     exc: httpx.TransportError, launch: tuple[str, str], method: str, url: str
 ) -> Exception:
     flow_id, execution_name = launch
-    if isinstance(exc, _NOT_SENT_ERRORS):
+    if isinstance(exc, _NOT_SENT_ERRORS) or _failed_on_token_request(exc):
         return ApiConnectionError(
-            f"Could not connect to send the launch of flow {flow_id} ({type(exc).__name__}); "
-            "the request was not sent, so nothing was launched. Check the network and the "
+            f"The launch of flow {flow_id} was not sent because the connection failed first "
+            f"({type(exc).__name__}), so nothing was launched. Check the network and the "
             "region, then launch again.",
             method=method,
             url=url,
@@ -816,6 +816,15 @@ def _launch_transport_error(
         execution_name=execution_name,
         reason=f"the connection failed before a response came ({type(exc).__name__})",
     )
+
+
+def _failed_on_token_request(exc: httpx.TransportError) -> bool:
+    """Whether the error hit the auth flow's token request, so the API request was never sent."""
+    try:
+        failed = exc.request
+    except RuntimeError:
+        return False
+    return failed.url.path.endswith(TOKEN_PATH)
 
 
 def _connection_error(exc: httpx.TransportError, method: str, url: str, attempts: int) -> Exception:

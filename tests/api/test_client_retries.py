@@ -318,3 +318,20 @@ async def test_request_non_idempotent_post_not_retried(make_client) -> None:
             await client.request("POST", "/api/v2/flows/instances/jobs", json={"ids": ["x"]})
 
     assert len(script.api_requests) == 1
+
+
+async def test_launch_token_request_lost_nothing_launched(make_client) -> None:
+    launches: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if is_token_request(request):
+            raise httpx.ReadError("connection reset")
+        launches.append(request)
+        return httpx.Response(200, json=load_fixture("launch"))
+
+    async with make_client(handler) as client:
+        with pytest.raises(ApiConnectionError) as raised:
+            await client.launch_flow(FLOW_ID, name="never-sent")
+
+    assert launches == []
+    assert "nothing was launched" in str(raised.value)
