@@ -33,7 +33,7 @@ from flowwidgets.sandbox.wire import iso
 
 logger = logging.getLogger("flowwidgets.sandbox")
 
-#: Region domains of Genesys Cloud; a Host of api.<domain> or login.<domain> selects one.
+#: Region domains of Genesys Cloud. A Host of api.<domain> or login.<domain> selects one.
 REGION_DOMAINS = (
     "mypurecloud.com",
     "use2.us-gov-pure.cloud",
@@ -117,12 +117,16 @@ class SandboxApp:
             elif not login_call and kind in ("api", "any"):
                 response = await self.api_call(call)
             else:
-                raise ApiErrorReply(404, "not.found", f"No such path on this host: {call.path}.")
+                raise ApiErrorReply(
+                    404,
+                    "not.found",
+                    f"Path {call.path} was not found on this host; check the host and the path.",
+                )
         except LoginErrorReply as problem:
             return login_problem_response(problem, call)
         except ApiErrorReply as problem:
-            # The token endpoint of a login host reports errors in the login form;
-            # the same path on an API host is an unknown API resource.
+            # The token endpoint of a login host reports errors in the login form,
+            # but the same path on an API host is an unknown API resource.
             if login_call and kind in ("login", "any"):
                 return login_problem_response(
                     LoginErrorReply(problem.status, problem.code, problem.message, problem.headers),

@@ -48,7 +48,7 @@ def _sign(payload: bytes) -> str:
 
 @dataclass
 class ExecutionState:
-    """One launched execution; its status follows from the clock."""
+    """One launched execution, whose status follows from the clock."""
 
     id: str
     name: str
