@@ -48,8 +48,8 @@ LAUNCH_WINDOW = timedelta(minutes=10)
 #: Maximum number of runs one execution-history query returns.
 HISTORY_MAX_RESULTS = 200
 
-#: Narrowest time window the history search splits down to; 200 runs of one flow starting
-#: within it cannot be told apart.
+#: Narrowest time window the history search splits down to. When 200 runs of one flow start
+#: within it, the search cannot list them all.
 MIN_HISTORY_WINDOW = timedelta(milliseconds=1)
 
 
@@ -79,9 +79,10 @@ class LaunchLookup:
     """Result of looking up a launch by its execution name.
 
     ``state`` is ``NOT_FOUND`` only when execution history is enabled, the
-    flow was republished after it was enabled, and the history query covered
-    the launch time; every other miss is ``UNKNOWN``, because the launch may
-    have run without leaving a trace that the API can show.
+    flow was republished after it was enabled, and every history query of the
+    search window returned all its runs. Every other miss is ``UNKNOWN``,
+    because the launch may have run without leaving a trace that the API can
+    show.
     """
 
     name: str
@@ -109,7 +110,7 @@ async def find_launch(
 ) -> LaunchLookup:
     """Look up the execution started by the launch named ``name``.
 
-    The ledger is read first: a row that holds an execution id is confirmed
+    The ledger is read first: a row that contains an execution id is confirmed
     with ``GET /api/v2/flows/executions/{flowExecutionId}``. Otherwise, when
     execution data is enabled (``GET /api/v2/flows/instances/settings/executiondata``),
     execution history is searched with ``POST /api/v2/flows/instances/query`` for
@@ -144,7 +145,7 @@ async def find_launch(
             execution = await client.get_execution(execution_id)
         except NotFoundError:
             logger.warning(
-                "ledger names execution %s for launch %r but the API does not know it",
+                "ledger names execution %s for launch %r but the API returns 404 for it",
                 execution_id,
                 name,
             )
@@ -156,7 +157,7 @@ async def find_launch(
                 execution_id=execution.id,
                 execution=execution,
                 source="ledger",
-                detail="the ledger holds the execution id and the execution exists",
+                detail="the ledger contains the execution id and the execution exists",
             )
 
     if since is None:
@@ -195,7 +196,7 @@ async def _find_in_history(
             execution_id=record.id,
             history_record=record,
             source="history",
-            detail="execution history holds a run with this name",
+            detail="execution history contains a run with this name",
         )
 
     # NOTE: whether a fresh run shows in execution history at once is undocumented; the sandbox
@@ -226,7 +227,7 @@ async def _find_in_history(
         flow_id=flow_id,
         state=LookupState.NOT_FOUND,
         detail=(
-            f"execution history holds no run of flow {flow_id} named {name!r} "
+            f"execution history contains no run of flow {flow_id} named {name!r} "
             f"between {_iso(start)} and {_iso(end)}"
         ),
     )
@@ -237,9 +238,10 @@ async def _search_history(
 ) -> tuple[ExecutionHistoryRecord | None, bool]:
     """Search history runs of ``flow_id`` that started in [start, end] for ``name``.
 
-    A query returns at most 200 runs with no promise of which ones, so a full
-    answer is split into two half windows until every window is answered in
-    full. Returns the record (or None) and whether every window was complete.
+    A query returns at most 200 runs with no promise of which ones, so a window
+    whose query returns 200 runs is split into two halves until every query
+    returns fewer. Returns the record (or None) and whether every window was
+    complete.
     """
     windows = [(start, end)]
     complete = True
@@ -291,7 +293,7 @@ async def launch_once(
     """Launch ``flow_id`` with ``POST /api/v2/flows/executions`` at most once per ``name``.
 
     The launch is written to the ledger before it is sent. Calling this again
-    with the same name does not launch again when the ledger already holds the
+    with the same name does not launch again when the ledger already contains the
     execution id, or when :func:`find_launch` finds the execution; it launches
     again only when the earlier launch is proven not to have run (it failed
     with an API error, or execution history shows no run with this name).
@@ -351,8 +353,8 @@ async def launch_once(
 
 
 #: Names of the launches that :func:`launch_once` is sending in this process right now.
-# NOTE: two processes sharing one ledger can still race on a ``pending`` row: the second one
-# sees no execution yet and may launch again. Use one process per ledger for batch launches.
+# NOTE: two processes sharing one ledger can still race on a ``pending`` row, because the second
+# one finds no execution yet and may launch again. Use one process per ledger for batch launches.
 _IN_FLIGHT: set[str] = set()
 
 
@@ -425,7 +427,7 @@ async def _previous_launch(
 
     outcome = _row_value(row, "launch_outcome", "outcome")
     if outcome not in (None, "", "outcome-unknown", "pending", "unknown"):
-        # The earlier call was answered with an error, so nothing ran.
+        # The server returned an error for the earlier call, so nothing ran.
         return None
 
     lookup = await find_launch(client, name, flow_id=flow_id, ledger=ledger, since=since)

@@ -233,7 +233,7 @@ def test_parse_request_binary_data_handled(data: bytes) -> None:
     assert all(isinstance(finding, Finding) for finding in findings)
 
 
-# -- the sandbox answering malformed requests ------------------------------------------------
+# -- the sandbox receiving malformed requests -----------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +335,7 @@ def test_sandbox_bad_token_answers_401(
     assert_error_body(answer, SANDBOX_ERROR_STATUSES | {401})
 
 
-def test_sandbox_token_path_on_api_host_answers_error_body(sandbox_http: tuple[Any, str]) -> None:
+def test_sandbox_api_host_login_path_error_body(sandbox_http: tuple[Any, str]) -> None:
     http, token = sandbox_http
 
     answer = http.post("/oauth/token", headers={"Authorization": f"Bearer {token}"})

@@ -173,7 +173,7 @@ async def test_retry_after_above_budget_not_cut_short(recorder: WaitRecorder) ->
     assert len(requests_to(sandbox, f"/api/v2/flows/{FLOW_ID}")) == 1
 
 
-async def test_rate_limited_paging_loses_and_repeats_no_page(recorder: WaitRecorder) -> None:
+async def test_rate_limited_paging_keeps_every_page(recorder: WaitRecorder) -> None:
     scenario = build_scenario(faults=[fault("rate_limit", "/api/v2/flows", per_minute=2)])
     scenario["generate_flows"] = {"count": 480, "name_prefix": "Paged flow"}
     sandbox = make_sandbox(scenario)

@@ -164,7 +164,7 @@ async def test_full_run_leaks_no_secret(
     sandbox = make_sandbox(
         build_scenario(
             faults=[
-                # The first launch loses its answer (launch_once recovers it); the third one
+                # The first launch loses its response, which launch_once recovers. The third one
                 # loses it too, so the client raises LaunchOutcomeUnknownError.
                 fault("drop_connection", LAUNCH_PATH, method="POST", count=1,
                       after_processing=True),

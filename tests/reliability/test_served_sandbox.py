@@ -1,4 +1,4 @@
-"""The served sandbox listens on loopback only, rejects big bodies, forgets expired executions."""
+"""The served sandbox listens on loopback only, rejects big bodies, drops expired executions."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_serve_non_loopback_host_rejected(capsys: pytest.CaptureFixture[str]) ->
 
     parser = argparse.ArgumentParser()
     add_serve_arguments(parser)
-    # 192.0.2.0/24 is reserved for documentation: nothing can listen or answer there.
+    # 192.0.2.0/24 is reserved for documentation, so no host on it can be reached or bound.
     args = parser.parse_args(["--host", "192.0.2.10", "--port", "0"])
 
     status = run_serve(args)

@@ -317,7 +317,7 @@ async def test_launch_once_concurrent_same_name_runs_once(
             return_exceptions=True,
         )
 
-    # Whichever call comes second either sees the first one in flight or finds its execution.
+    # The second call either finds the first one in flight or finds its execution.
     errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     results = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
     assert len(sandbox.executions) == 1
