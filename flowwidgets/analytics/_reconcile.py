@@ -369,6 +369,10 @@ def reconcile_intervals(
     per flow when the aggregates were grouped by ``flowId`` (``flow_id`` is ``<NA>``
     otherwise).
 
+    ``ledger_or_frame`` may also be the result of :func:`reconcile_executions` for the
+    same aggregates, which saves reconciling every launch a second time. ``executions``
+    and ``history`` are then not read again.
+
     Returns
     -------
     pandas.DataFrame
@@ -383,15 +387,21 @@ def reconcile_intervals(
         still restate its counts.
     """
     observed_at = utc_timestamp(now).tz_convert("UTC")
-    reconciled = reconcile_executions(
-        ledger_or_frame,
-        executions,
-        history,
-        aggregates,
-        observed_at,
-        granularity=granularity,
-        provisional_after=provisional_after,
-    )
+    reconciled: pd.DataFrame
+    if isinstance(ledger_or_frame, pd.DataFrame) and set(RECONCILED_COLUMNS).issubset(
+        ledger_or_frame.columns
+    ):
+        reconciled = ledger_or_frame
+    else:
+        reconciled = reconcile_executions(
+            ledger_or_frame,
+            executions,
+            history,
+            aggregates,
+            observed_at,
+            granularity=granularity,
+            provisional_after=provisional_after,
+        )
     counts = _as_frame(aggregates, aggregates_frame) if aggregates is not None else None
     keyed = counts is not None and bool(counts["flow_id"].notna().any())
 

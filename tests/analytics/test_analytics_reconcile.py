@@ -269,3 +269,19 @@ def test_reconcile_intervals_repeated_query_counts_once(
     assert web_form.loc[pd.Timestamp("2026-11-20T10:00:00Z"), "counted"] == 3
     assert web_form.loc[pd.Timestamp("2026-11-20T11:00:00Z"), "counted"] == 2
     assert web_form.loc[pd.Timestamp("2026-11-20T11:00:00Z"), "missing"] == 0
+
+
+def test_reconcile_intervals_reuses_reconciled_frame(
+    recorded_ledger: Ledger, load_fixture: Loader
+) -> None:
+    sources = (
+        load_fixture("executions.json"),
+        load_fixture("history_page.json"),
+        load_fixture("aggregates_hourly.json"),
+    )
+    reconciled = reconcile_executions(recorded_ledger, *sources, now=NOW)
+
+    from_ledger = reconcile_intervals(recorded_ledger, *sources, now=NOW)
+    from_reconciled = reconcile_intervals(reconciled, aggregates=sources[2], now=NOW)
+
+    pd.testing.assert_frame_equal(from_ledger, from_reconciled)
