@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -351,7 +352,7 @@ def run_plain_httpx(base_url: str, count: int, poll_seconds: float) -> Contender
             return status
 
         for execution_id in execution_ids:
-            status = _poll_until_ended(lambda i=execution_id: read_status(i), result, poll_seconds)
+            status = _poll_until_ended(partial(read_status, execution_id), result, poll_seconds)
             result.statuses[status] += 1
     result.seconds = time.perf_counter() - start
     return result
@@ -406,10 +407,11 @@ def run_sdk(base_url: str, count: int, poll_seconds: float) -> ContenderResult:
         result.launches += 1
         execution_ids.append(launched.id)
 
+    def read_status(execution_id: str) -> str:
+        return str(architect.get_flows_execution(execution_id).status)
+
     for execution_id in execution_ids:
-        status = _poll_until_ended(
-            lambda i=execution_id: architect.get_flows_execution(i).status, result, poll_seconds
-        )
+        status = _poll_until_ended(partial(read_status, execution_id), result, poll_seconds)
         result.statuses[status] += 1
     result.seconds = time.perf_counter() - start
     return result
