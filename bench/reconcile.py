@@ -208,7 +208,8 @@ def flowwidgets_frames(ledger_path: Path, data: dict[str, Any]) -> tuple[Any, An
     history = history_frame(data["history"])
     aggregates = aggregates_frame(data["aggregates"])
     reconciled = reconcile_executions(launches, executions, history, aggregates, data["now"])
-    intervals = reconcile_intervals(launches, executions, history, aggregates, data["now"])
+    # Passing the reconciled frame saves reconciling every launch a second time.
+    intervals = reconcile_intervals(reconciled, aggregates=aggregates, now=data["now"])
     return reconciled, intervals
 
 
