@@ -202,6 +202,7 @@ def test_jupyterlab_troubleshooter_runs_c01(lab: Lab, tmp_path: Path) -> None:
             shutil.copy(screenshot, tmp_path / screenshot.name)
             outputs = page.locator(".jp-OutputArea").all_inner_texts()
             search_in_browser(page)
+            launch_in_browser(page)
         except PlaywrightError as error:
             page.screenshot(path=str(screenshot), full_page=True)
             pytest.fail(failure(f"The notebook did not finish in JupyterLab: {error}"))
@@ -246,6 +247,21 @@ def search_in_browser(page) -> None:
     search = page.get_by_placeholder("part of the flow name").first
     search.fill("no such flow")
     page.get_by_text("0 of 1 flows match").first.wait_for(timeout=60_000)
+
+
+def launch_in_browser(page) -> None:
+    """Launch two executions with the rendered LaunchButton and wait for the batch to end.
+
+    The click reaches the kernel as a comm message, so this checks that a
+    callback can start its asyncio task on the kernel's event loop.
+    """
+    page.locator(".lm-TabBar-tabLabel", has_text="3 Launch").first.click()
+    count = page.locator(".widget-inline-hbox", has_text="Executions").locator("input").first
+    count.fill("2")
+    count.press("Enter")
+    launch = page.locator("button.widget-button:visible", has_text="Launch")
+    launch.filter(has_not_text="real org").first.click()
+    page.get_by_text("Launched 2 execution(s)").first.wait_for(timeout=60_000)
 
 
 def run_all_cells(page) -> None:
