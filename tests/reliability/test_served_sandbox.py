@@ -154,3 +154,33 @@ async def test_sandbox_executions_expire_after_retention(recorder: WaitRecorder)
     assert stored_before == 300
     assert len(sandbox.executions) == 1
     assert [state.name for state in sandbox.executions.values()] == ["fresh"]
+
+
+async def test_sandbox_memory_bounded_over_long_run(recorder: WaitRecorder) -> None:
+    import gc
+    import tracemalloc
+
+    sandbox = make_sandbox(
+        build_scenario(
+            client={"rate_limit_per_minute": 100_000},
+            retention={"history_days": 1, "execution_detail_days": 1},
+        )
+    )
+    big_inputs = {"Flow.email": "x@example.com", "Flow.orderId": "x" * 256 * 1024}
+
+    async with make_client(sandbox, recorder) as client:
+        await client.get_organization()
+        gc.collect()
+        tracemalloc.start()
+        baseline = tracemalloc.get_traced_memory()[0]
+        for number in range(100):
+            await client.launch_flow(FLOW_ID, big_inputs, name=f"big-{number}")
+        sandbox.clock.advance(2 * 86400)
+        await client.launch_flow(FLOW_ID, {"Flow.email": "x@example.com"}, name="after")
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - baseline
+        tracemalloc.stop()
+
+    # 100 launches sent 25 MiB of inputs. Once they expired, far less may stay behind.
+    assert len(sandbox.executions) == 1
+    assert retained < 8 * 1024 * 1024, f"{retained / 2**20:.1f} MiB retained"

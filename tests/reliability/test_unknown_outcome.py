@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from reliability_support import (
+    CLIENT_ID,
+    CLIENT_SECRET,
     FLOW_ID,
     LAUNCH_PATH,
     WaitRecorder,
@@ -323,3 +325,32 @@ async def test_launch_once_concurrent_same_name_runs_once(
     assert len(sandbox.executions) == 1
     assert {result.id for result in results} == set(sandbox.executions)
     assert all("already in progress" in str(error) for error in errors)
+
+
+async def test_served_dropped_launch_recovered_once(tmp_path: Path) -> None:
+
+    from flowwidgets.analytics import Ledger
+    from flowwidgets.api import ClientCredentials, GenesysClient
+    from flowwidgets.recovery import launch_once
+    from flowwidgets.sandbox.serve import serve_in_thread
+
+    sandbox = make_sandbox(
+        build_scenario(
+            faults=[
+                drop_launch(after_processing=True),
+                fault("server_error", "/api/v2/flows/instances/query", count=1, status=503),
+            ]
+        )
+    )
+
+    with serve_in_thread(sandbox, port=0) as served, Ledger(tmp_path / "l.sqlite3") as ledger:
+        auth = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
+        client = GenesysClient(api_host=served.url, auth=auth)
+        async with client:
+            first = await launch_once(client, FLOW_ID, INPUTS, name="served-drop", ledger=ledger)
+            second = await launch_once(client, FLOW_ID, INPUTS, name="served-drop", ledger=ledger)
+
+    assert list(sandbox.executions) == [first.id]
+    assert second.id == first.id
+    assert len(requests_to(sandbox, LAUNCH_PATH, "POST")) == 1
+    assert len(requests_to(sandbox, "/api/v2/flows/instances/query")) >= 2
