@@ -18,6 +18,7 @@ figures (timeline, funnel, delay histogram, statuses):
 
 Wall time is the best of ``--repeat`` runs, with the frames and figures timed apart; the
 process CPU time of that run is recorded beside it.
+Each flowwidgets step is also timed on its own, to show where the time goes.
 Peak memory is measured in a separate run with :mod:`tracemalloc` (it slows the code down),
 as the peak of traced allocations above what was allocated before the run.
 
@@ -355,6 +356,53 @@ def time_pipeline(
     return {**{key: round(value, 4) for key, value in best.items()}, "rows": rows}
 
 
+def time_flowwidgets_steps(ledger_path: Path, data: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """Time each step of the flowwidgets pipeline on its own; keep the best of ``repeat`` runs.
+
+    Returns, per step, the best wall-clock seconds and the CPU seconds of that run.
+    """
+    from flowwidgets.analytics import (
+        Ledger,
+        aggregates_frame,
+        executions_frame,
+        history_frame,
+        reconcile_executions,
+        reconcile_intervals,
+    )
+
+    steps: dict[str, dict[str, float]] = {}
+
+    def timed(step: str, action: Callable[[], Any]) -> Any:
+        result = None
+        for _ in range(repeat):
+            gc.collect()
+            with stopwatch() as elapsed:
+                result = action()
+            best = steps.get(step)
+            if best is None or elapsed["seconds"] < best["seconds"]:
+                steps[step] = {
+                    "seconds": round(elapsed["seconds"], 4),
+                    "cpu_seconds": round(elapsed["cpu_seconds"], 4),
+                }
+        return result
+
+    with Ledger(ledger_path, create=False) as ledger:
+        launches = timed("Ledger.frame", ledger.frame)
+    executions = timed("executions_frame", lambda: executions_frame(data["executions"]))
+    history = timed("history_frame", lambda: history_frame(data["history"]))
+    aggregates = timed("aggregates_frame", lambda: aggregates_frame(data["aggregates"]))
+    reconciled = timed(
+        "reconcile_executions",
+        lambda: reconcile_executions(launches, executions, history, aggregates, data["now"]),
+    )
+    intervals = timed(
+        "reconcile_intervals",
+        lambda: reconcile_intervals(reconciled, aggregates=aggregates, now=data["now"]),
+    )
+    timed("figures", lambda: flowwidgets_figures((reconciled, intervals)))
+    return steps
+
+
 def peak_memory_mib(
     frames: Callable[[Path, dict[str, Any]], tuple[Any, Any]],
     figures: Callable[[tuple[Any, Any]], list[Any]],
@@ -411,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = time_pipeline(frames, figures, ledger_path, data, args.repeat)
         for name, (frames, figures) in pipelines.items():
             results[name]["peak_traced_mib"] = peak_memory_mib(frames, figures, ledger_path, data)
+        steps = time_flowwidgets_steps(ledger_path, data, args.repeat)
 
     ours, baseline = results["flowwidgets"], results["json_normalize"]
     speedup = baseline["total_s"] / ours["total_s"] if ours["total_s"] else None
@@ -423,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             "setup_s": round(setup_seconds, 2),
         },
         "pipelines": results,
+        "flowwidgets_steps": steps,
         "speedup_total": round(speedup, 2) if speedup else None,
         "speedup_frames": round(frames_speedup, 2) if frames_speedup else None,
         "targets": [

@@ -92,6 +92,15 @@ def test_reconcile_smoke_summary(tmp_path: Path) -> None:
         )
         assert result["peak_traced_mib"] > 0
     assert printed["speedup_total"] > 0
+    assert set(printed["flowwidgets_steps"]) == {
+        "Ledger.frame",
+        "executions_frame",
+        "history_frame",
+        "aggregates_frame",
+        "reconcile_executions",
+        "reconcile_intervals",
+        "figures",
+    }
 
 
 @pytest.mark.sdk
