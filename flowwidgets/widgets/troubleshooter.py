@@ -27,7 +27,7 @@ SECTION_TITLES = (
     "2 Flow",
     "3 Launch",
     "4 Executions",
-    "5 History and analytics",
+    "5 Analytics",
     "Findings",
 )
 

@@ -41,7 +41,8 @@ RUN_TIMEOUT_MS = 180_000
 # Each cell drives the widgets the way a person would: click, then wait for the
 # task the click started. Top-level await runs on the kernel's event loop.
 CELLS = [
-    "from flowwidgets.widgets import Troubleshooter\n\napp = Troubleshooter()\napp",
+    "from flowwidgets.analytics import Ledger\nfrom flowwidgets.widgets import Troubleshooter\n\n"
+    "app = Troubleshooter(ledger=Ledger('ledger.sqlite3'))\napp",
     "app.auth.mode.value = 'sandbox'\napp.auth.scenario.value = 'seed'\n"
     "app.auth.connect_button.click()\nawait app.wait()\nprint(app.auth.organization_name)",
     f"app.picker.select({SEED_FLOW_ID!r})\nawait app.wait()\nprint(app.form)",
@@ -203,6 +204,8 @@ def test_jupyterlab_troubleshooter_runs_c01(lab: Lab, tmp_path: Path) -> None:
             outputs = page.locator(".jp-OutputArea").all_inner_texts()
             search_in_browser(page)
             launch_in_browser(page)
+            refresh_analytics_in_browser(page)
+            page.screenshot(path=str(OUTPUT_DIR / "jupyterlab-analytics.png"), full_page=True)
         except PlaywrightError as error:
             page.screenshot(path=str(screenshot), full_page=True)
             pytest.fail(failure(f"The notebook did not finish in JupyterLab: {error}"))
@@ -262,6 +265,13 @@ def launch_in_browser(page) -> None:
     launch = page.locator("button.widget-button:visible", has_text="Launch")
     launch.filter(has_not_text="real org").first.click()
     page.get_by_text("Launched 2 execution(s)").first.wait_for(timeout=60_000)
+
+
+def refresh_analytics_in_browser(page) -> None:
+    """Refresh the rendered AnalyticsPanel and wait for its plotly figures to draw."""
+    page.locator(".lm-TabBar-tabLabel", has_text="5 Analytics").first.click()
+    page.locator("button.widget-button:visible", has_text="Refresh").first.click()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
 
 
 def run_all_cells(page) -> None:
