@@ -330,6 +330,8 @@ class GenesysClient:
 
             assert response is not None
             if status in RETRYABLE_STATUSES:
+                # NOTE: whether Genesys can have started a launch that got 502/503/504 is
+                # undocumented, so the outcome is reported as unknown rather than as failed.
                 if launch is not None:
                     raise LaunchOutcomeUnknownError(
                         flow_id=launch[0],

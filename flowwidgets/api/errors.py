@@ -305,12 +305,10 @@ def _host_domain(url: httpx.URL | str) -> str:
     return domain_of_host(httpx.URL(str(url)).host)
 
 
-def _is_login_response(response: httpx.Response, body: Any) -> bool:
+def _is_login_response(response: httpx.Response) -> bool:
     if response.request.url.path.endswith("/oauth/token"):
         return True
-    if response.request.url.host.lower().startswith("login."):
-        return True
-    return isinstance(body, dict) and "error" in body and "code" not in body
+    return response.request.url.host.lower().startswith("login.")
 
 
 def _fix_for_login(response: httpx.Response, code: str | None, api_base_url: str | None) -> str:
@@ -403,7 +401,7 @@ def error_from_response(
     }
     message = _STATUS_TEXT.get(status, f"HTTP {status} {response.reason_phrase}".strip() + ".")
 
-    if _is_login_response(response, body):
+    if _is_login_response(response):
         code = None
         if isinstance(body, dict):
             code = body.get("error") if isinstance(body.get("error"), str) else None

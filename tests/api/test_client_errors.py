@@ -236,3 +236,12 @@ async def test_client_error_carries_request(make_client) -> None:
     assert raised.value.method == "GET"
     assert raised.value.url == "https://api.mypurecloud.com/api/v2/flows/missing-flow"
     assert raised.value.correlation_id == "c-9"
+
+
+def test_error_from_response_api_host_error_key() -> None:
+    response = response_for(400, body={"error": "invalid_request", "error_description": "x"})
+
+    error = error_from_response(response)
+
+    assert type(error) is BadRequestError
+    assert error.status == 400
