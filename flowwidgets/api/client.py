@@ -821,7 +821,7 @@ def _launch_transport_error(
 
 
 def _failed_on_token_request(exc: httpx.TransportError) -> bool:
-    """Whether the error hit the auth flow's token request, so the API request was never sent."""
+    """Return True when the error hit the auth flow's token request, before the API request."""
     try:
         failed = exc.request
     except RuntimeError:

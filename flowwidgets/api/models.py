@@ -112,9 +112,9 @@ def parse_status(value: Any) -> ExecutionStatus | str:
         return text
 
 
-def _object(data: Any, what: str) -> dict[str, Any]:
+def _object(data: Any, context: str) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ModelError(f"expected a JSON object for {what}, got {type(data).__name__}")
+        raise ModelError(f"expected a JSON object for {context}, got {type(data).__name__}")
     return data
 
 

@@ -20,8 +20,8 @@ RETRYABLE_STATUSES = frozenset({502, 503, 504})
 # Retries after a 5xx response or a connection error, for idempotent requests only.
 DEFAULT_MAX_RETRIES = 3
 
-# Wait before the first re-send of a 429 response that has no Retry-After header; doubled for
-# each further 429 of the same call, up to RATE_LIMIT_MAX_DEFAULT_DELAY.
+# Wait before the first re-send of a 429 response that has no Retry-After header. Each further
+# 429 of the same call doubles it, up to RATE_LIMIT_MAX_DEFAULT_DELAY.
 RATE_LIMIT_DEFAULT_DELAY = 5.0
 RATE_LIMIT_MAX_DEFAULT_DELAY = 60.0
 
