@@ -221,6 +221,7 @@ async def test_full_run_leaks_no_secret(
 
     assert report.codes
     assert tokens.tokens
+    assert any(record.name.startswith("flowwidgets.") for record in caplog.records)
     assert len(scanner.texts) > 20
     assert scanner.leaks(secrets) == []
 
