@@ -87,3 +87,22 @@ async def test_expired_token_not_refreshed_in_loop(recorder: WaitRecorder) -> No
 
     assert raised.value.status == 401
     assert len(requests_to(sandbox, "/oauth/token")) == 2
+
+
+async def test_status_monitor_survives_token_expiry(recorder: WaitRecorder) -> None:
+    from flowwidgets.widgets import StatusMonitor
+
+    scenario = long_run_scenario()
+    scenario["flows"][0]["run"]["duration_seconds"] = 400  # type: ignore[index]
+    sandbox = make_sandbox(scenario)
+
+    async with make_client(sandbox, recorder) as client:
+        monitor = StatusMonitor(client, autostart=False)
+        for number in range(5):
+            launched = await client.launch_flow(FLOW_ID, INPUTS, name=f"monitored-{number}")
+            monitor.track(launched.id, launched.name)
+        await monitor.wait(timeout=60)
+
+    assert monitor.all_done
+    assert {monitor.status_of(execution_id) for execution_id in sandbox.executions} == {"COMPLETED"}
+    assert len(requests_to(sandbox, "/oauth/token")) == 2
