@@ -24,7 +24,7 @@ LAUNCH_FIELDS = {"flowId", "flowVersion", "inputData", "name"}
 API_HOST = "api.mypurecloud.com"
 LOGIN_HOST = "login.mypurecloud.com"
 SANDBOX_ERROR_STATUSES = {400, 404, 405, 413, 415}
-# Headers that decide authentication, routing or framing; the fuzz test sets them itself.
+# The fuzz test sets these headers itself, because they decide authentication, routing or framing.
 RESERVED_HEADERS = {"authorization", "host", "content-length", "transfer-encoding", "content-type"}
 
 json_values = st.recursive(

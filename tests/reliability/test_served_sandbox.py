@@ -88,7 +88,7 @@ def test_serve_in_thread_non_loopback_rejected() -> None:
 
     sandbox = make_sandbox(build_scenario())
 
-    with pytest.raises(ValueError, match="loopback"), serve_in_thread(sandbox, host="0.0.0.0"):
+    with pytest.raises(ValueError, match="loopback"), serve_in_thread(sandbox, host="192.0.2.10"):
         pass
 
 
