@@ -41,8 +41,8 @@ HISTORY_LOOKBACK = timedelta(days=10)
 #: Genesys Cloud.
 CLOCK_SKEW_MARGIN = timedelta(minutes=5)
 
-#: How long after ``since`` a launch can have started: the client's 429 waits (120 s by default)
-#: plus the clock skew margin.
+#: How long after ``since`` a launch can have started. It covers the client's 429 waits (120 s by
+#: default) plus the clock skew margin, with room to spare.
 LAUNCH_WINDOW = timedelta(minutes=10)
 
 #: Maximum number of runs one execution-history query returns.
@@ -336,6 +336,12 @@ async def launch_once(
         The launch was rejected; the ledger records the error code.
     RuntimeError
         A launch with this name is already being sent by this process.
+
+    Notes
+    -----
+    The at-most-once guarantee holds for one process per ledger, and it
+    assumes that execution history lists a run as soon as it starts, which
+    Genesys does not document.
     """
     if name in _IN_FLIGHT:
         raise RuntimeError(
