@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 from reliability_support import (
@@ -200,3 +201,31 @@ async def test_token_storm_concurrent_calls_share_one_token(recorder: WaitRecord
     assert [flow.id for flow in flows] == [FLOW_ID] * 50
     assert len(token_requests) == 3
     assert len(recorder.waits) == 2
+
+
+async def test_rate_limit_storm_on_launch_runs_nothing(
+    recorder: WaitRecorder, tmp_path: Path
+) -> None:
+    from flowwidgets.analytics import Ledger
+    from flowwidgets.api import RateLimitError
+    from flowwidgets.recovery import launch_once
+
+    sandbox = make_sandbox(
+        build_scenario(
+            faults=[fault("rate_limit", LAUNCH_PATH, method="POST", count=4, retry_after=10)]
+        )
+    )
+    inputs = {"Flow.email": "a@example.com"}
+
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        async with make_client(sandbox, recorder, max_retry_wait=25.0) as client:
+            with pytest.raises(RateLimitError):
+                await launch_once(client, FLOW_ID, inputs, name="storm", ledger=ledger)
+            executions_after_storm = len(sandbox.executions)
+            outcome_after_storm = ledger.find_by_name("storm").launch_outcome
+            retried = await launch_once(client, FLOW_ID, inputs, name="storm", ledger=ledger)
+
+    assert executions_after_storm == 0
+    assert outcome_after_storm == "error"
+    assert list(sandbox.executions) == [retried.id]
+    assert all(seconds >= 10 for seconds in recorder.sleeps)
