@@ -5,7 +5,9 @@ Three contenders run the same job, each against its own fresh sandbox served on 
 
 - ``flowwidgets``: :class:`flowwidgets.api.GenesysClient`, launches and status checks
   running concurrently, paced to the client's rate limit. Each execution gets its first
-  status check when it is expected to have ended, from the durations seen so far.
+  status check when it is expected to have ended, from the durations seen so far. The
+  pacing and the timing of checks are done by this benchmark around the client, because
+  the client has no pacing of its own: it waits only after a 429 or before retrying.
 - ``plain_httpx``: a sequential loop over ``httpx.Client`` that launches every execution
   one after another, then checks each in turn until it has ended.
 - ``sdk``: the same sequential loop written with the official ``PureCloudPlatformClientV2``.
@@ -15,9 +17,9 @@ on a real-speed clock, a latency fault on every ``/api/v2`` path, and one OAuth 
 with a sliding one-minute rate limit. By default the limit is sized so that the
 flowwidgets run of N executions, at the minimum calls per execution, takes about a minute.
 
-An execution is watched once a status check returned a terminal status. The minimum number of
-calls that can observe an execution's end are one launch plus one status check after its end,
-so calls per execution are compared with 2.
+An execution is watched once a status check returned a terminal status. The minimum number
+of calls that can observe an execution's end is 2: one launch and one status check after
+its end.
 
 Run ``python -m bench.launch_watch`` (``--help`` lists the options).
 """
