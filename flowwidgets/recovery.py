@@ -114,7 +114,8 @@ async def find_launch(
     with ``GET /api/v2/flows/executions/{flowExecutionId}``. Otherwise, when
     execution data is enabled (``GET /api/v2/flows/instances/settings/executiondata``),
     execution history is searched with ``POST /api/v2/flows/instances/query`` for
-    a run of ``flow_id`` with this name started after ``since``.
+    a run of ``flow_id`` with this name that started from five minutes before
+    ``since`` (clock skew) to ten minutes after it.
 
     Parameters
     ----------
@@ -127,8 +128,8 @@ async def find_launch(
     ledger : LaunchLedger, optional
         Launch ledger that may hold the execution id or the launch time.
     since : datetime, optional
-        Earliest time the launch can have started (timezone-aware); defaults to
-        the ledger's launch time, else 10 days ago.
+        Time the launch was sent (timezone-aware); defaults to the ledger's
+        launch time. Without either, the last 10 days are searched.
 
     Returns
     -------
@@ -189,6 +190,8 @@ async def _find_in_history(
         end = since + LAUNCH_WINDOW
     record, complete = await _search_history(client, name, flow_id, start, end)
     if record is not None:
+        # NOTE: Genesys does not document that a history record's id equals the execution id
+        # the launch returned; the sandbox uses one id for both.
         return LaunchLookup(
             name=name,
             flow_id=flow_id,
