@@ -58,6 +58,11 @@ REGION_DOMAINS = (
 _SECRET_KEYS = re.compile(r"secret|token|password|authorization", re.IGNORECASE)
 _MASK = "***"
 
+#: Entries the request log keeps; older ones are dropped so a long run stays bounded in memory.
+REQUEST_LOG_LIMIT = 10_000
+#: Characters of a request body the log keeps; the rest is replaced by a note of its length.
+LOGGED_BODY_CHARS = 8 * 1024
+
 
 class SandboxApp:
     """The raw ASGI application behind ``Sandbox.app``."""
@@ -317,12 +322,15 @@ class SandboxApp:
                 key: (_mask_authorization(value) if key == "authorization" else value)
                 for key, value in call.headers.items()
             },
-            "body": mask_body(call.body, call.headers.get("content-type", "")),
+            "body": _truncate(mask_body(call.body, call.headers.get("content-type", ""))),
             "correlation_id": call.correlation_id,
             "status": None,
         }
         with self.org.lock:
             self.request_log.append(entry)
+            overflow = len(self.request_log) - REQUEST_LOG_LIMIT
+            if overflow > 0:
+                del self.request_log[:overflow]
         return entry
 
 
@@ -423,6 +431,12 @@ def mask_body(body: bytes, content_type: str) -> str:
     except json.JSONDecodeError:
         return text
     return json.dumps(_mask_json(data))
+
+
+def _truncate(text: str) -> str:
+    if len(text) <= LOGGED_BODY_CHARS:
+        return text
+    return f"{text[:LOGGED_BODY_CHARS]}... ({len(text) - LOGGED_BODY_CHARS} more characters)"
 
 
 def _mask_json(data: Any) -> Any:

@@ -156,13 +156,6 @@ async def test_sandbox_executions_expire_after_retention(recorder: WaitRecorder)
     assert [state.name for state in sandbox.executions.values()] == ["fresh"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the sandbox's request log (Sandbox.request_log) keeps every request with its body and "
-        "is never trimmed, so a long run keeps every launch body in memory"
-    ),
-)
 async def test_sandbox_memory_bounded_over_long_run(recorder: WaitRecorder) -> None:
     import gc
     import tracemalloc
