@@ -39,8 +39,16 @@ _LAZY: dict[str, str] = {
     "Finding": "flowwidgets.diagnose",
     "Report": "flowwidgets.diagnose",
     "Doctor": "flowwidgets.diagnose",
+    "Severity": "flowwidgets.diagnose",
+    "parse_request": "flowwidgets.diagnose",
+    "parse_response": "flowwidgets.diagnose",
+    # recovery: launching at most once across an unknown outcome
+    "find_launch": "flowwidgets.recovery",
+    "launch_once": "flowwidgets.recovery",
     # analytics: ledger, DataFrames, reconciliation, figures
     "Ledger": "flowwidgets.analytics",
+    "reconcile_executions": "flowwidgets.analytics",
+    "reconcile_intervals": "flowwidgets.analytics",
     # widgets
     "AuthCell": "flowwidgets.widgets",
     "FlowPicker": "flowwidgets.widgets",
@@ -77,19 +85,26 @@ __all__ = [
     "Region",
     "Report",
     "Sandbox",
+    "Severity",
     "StatusMonitor",
     "Troubleshooter",
     "UnknownEnumValueWarning",
     "__version__",
     "connect",
+    "find_launch",
+    "launch_once",
     "load_ipython_extension",
+    "parse_request",
+    "parse_response",
+    "reconcile_executions",
+    "reconcile_intervals",
     "resolve_region",
 ]
 
 # The literal __all__ above must list every key of _LAZY (a test checks it).
 
 if TYPE_CHECKING:
-    from flowwidgets.analytics import Ledger
+    from flowwidgets.analytics import Ledger, reconcile_executions, reconcile_intervals
     from flowwidgets.api import (
         AggregateResult,
         ApiError,
@@ -108,7 +123,15 @@ if TYPE_CHECKING:
         resolve_region,
     )
     from flowwidgets.connect import connect
-    from flowwidgets.diagnose import Doctor, Finding, Report
+    from flowwidgets.diagnose import (
+        Doctor,
+        Finding,
+        Report,
+        Severity,
+        parse_request,
+        parse_response,
+    )
+    from flowwidgets.recovery import find_launch, launch_once
     from flowwidgets.sandbox import Sandbox
     from flowwidgets.widgets import (
         AnalyticsPanel,
