@@ -68,18 +68,19 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def find_notebook_folder() -> Path:
+def find_notebook_folder(package_dir: Path | None = None) -> Path:
     """Return the folder that contains the packaged notebooks.
 
     A wheel may carry them as package data in ``flowwidgets/_notebooks``, and a
     source checkout has them in ``notebooks/`` next to the package.
+    ``package_dir`` defaults to the folder of the installed ``flowwidgets``.
 
     Raises
     ------
     DemoError
         If neither folder contains the runbook.
     """
-    package_dir = Path(__file__).resolve().parent
+    package_dir = package_dir or Path(__file__).resolve().parent
     candidates = [package_dir / "_notebooks", package_dir.parent / "notebooks"]
     for folder in candidates:
         if (folder / RUNBOOK).is_file():

@@ -17,9 +17,11 @@ import pytest
 
 from flowwidgets.demo import (
     RUNBOOK,
+    DemoError,
     add_demo_arguments,
     build_lab_command,
     find_notebook_folder,
+    find_upwards,
     prepare_demo_dir,
 )
 
@@ -30,6 +32,46 @@ def test_find_notebook_folder_holds_runbook() -> None:
     folder = find_notebook_folder()
 
     assert (folder / RUNBOOK).is_file()
+
+
+def test_find_notebook_folder_prefers_package_data(tmp_path: Path) -> None:
+    package_dir = tmp_path / "site-packages" / "flowwidgets"
+    (package_dir / "_notebooks").mkdir(parents=True)
+    (package_dir / "_notebooks" / RUNBOOK).write_text("{}", encoding="utf-8")
+
+    folder = find_notebook_folder(package_dir)
+
+    assert folder == package_dir / "_notebooks"
+
+
+def test_find_notebook_folder_missing_names_places(tmp_path: Path) -> None:
+    package_dir = tmp_path / "site-packages" / "flowwidgets"
+    package_dir.mkdir(parents=True)
+
+    with pytest.raises(DemoError) as raised:
+        find_notebook_folder(package_dir)
+
+    assert str(package_dir / "_notebooks") in str(raised.value)
+    assert "pip install -e ." in str(raised.value)
+
+
+def test_find_upwards_searches_parent_folders(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    request = tmp_path / "examples" / "request.http"
+    request.write_text("{}", encoding="utf-8")
+    start = tmp_path / "notebooks" / "deeper"
+    start.mkdir(parents=True)
+
+    found = find_upwards("examples/request.http", start)
+
+    assert found == request
+
+
+def test_find_upwards_missing_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError) as raised:
+        find_upwards("examples/absent.http", tmp_path)
+
+    assert "examples/absent.http" in str(raised.value)
 
 
 def test_prepare_demo_dir_copies_notebooks_and_examples(tmp_path: Path) -> None:
