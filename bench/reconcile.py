@@ -16,8 +16,8 @@ figures (timeline, funnel, delay histogram, statuses):
   same data, ``pandas.to_datetime``, merges on execution id and hourly group-bys, and
   the same four figures drawn with ``plotly.graph_objects``.
 
-Wall time is the best of ``--repeat`` runs, with the frames and figures timed apart; the
-process CPU time of that run is recorded beside it.
+Wall time is the best of ``--repeat`` runs, with the frames and figures timed apart.
+The process CPU time of that run is recorded beside it.
 Each flowwidgets step is also timed on its own, to show where the time goes.
 Peak memory is measured in a separate run with :mod:`tracemalloc` (it slows the code down),
 as the peak of traced allocations above what was allocated before the run.
