@@ -57,9 +57,7 @@ def bundled_client_secrets() -> list[str]:
     from flowwidgets.sandbox import Sandbox, list_scenarios
 
     return [
-        client.secret
-        for name in list_scenarios()
-        for client in Sandbox.from_scenario(name).clients
+        client.secret for name in list_scenarios() for client in Sandbox.from_scenario(name).clients
     ]
 
 
