@@ -23,7 +23,7 @@ RUNBOOK = ROOT / "notebooks" / "troubleshoot-a-flow-launch.ipynb"
 def run_runbook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, confirm: bool
 ) -> tuple[str, str, Sandbox]:
-    """Run the runbook against a served ``seed`` sandbox; return its printout, file and sandbox."""
+    """Run the runbook on a served ``seed`` sandbox and return its printout, file and sandbox."""
     papermill = pytest.importorskip("papermill")
     sandbox = Sandbox.from_scenario("seed")
     client = sandbox.default_client
