@@ -85,6 +85,25 @@ def nested(data: Mapping[str, Any], *keys: str) -> Any:
     return value
 
 
+def object_array(values: Iterable[Any]) -> np.ndarray:
+    """Return the values as a one-dimensional object array, each value kept as it is.
+
+    Unlike ``np.array``, a value that is itself a list stays one element.
+    """
+    items = values if isinstance(values, list) else list(values)
+    return np.fromiter(items, dtype=object, count=len(items))
+
+
+def text_array(values: Iterable[Any]) -> Any:
+    """Return raw JSON values as a ``string`` array, with empty strings and ``None`` missing.
+
+    Values that are not strings are converted with ``str``, as ``astype("string")`` does.
+    """
+    array = object_array(values)
+    array[array == ""] = None
+    return pd.array(array, dtype=STRING_DTYPE)
+
+
 def to_utc(values: Iterable[Any]) -> pd.Series:
     """Convert epoch milliseconds, ISO-8601 strings and datetimes, mixed, to UTC datetimes.
 
@@ -92,15 +111,16 @@ def to_utc(values: Iterable[Any]) -> pd.Series:
     string, so one column can hold both. Naive datetimes are taken as UTC. Values that are
     neither become ``NaT``.
     """
-    series = pd.Series(list(values), dtype=object)
-    if series.empty:
-        return pd.Series(pd.NaT, index=series.index, dtype=UTC_DTYPE)
+    array = object_array(values)
+    if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
+        # The usual case, ISO strings and missing values only, skips the number checks.
+        array[array == ""] = None
+        parsed = pd.to_datetime(array, utc=True, format="ISO8601", errors="coerce")
+        return pd.Series(parsed, copy=False).astype(UTC_DTYPE)
 
+    series = pd.Series(array, dtype=object)
     # Numbers are epoch milliseconds. Booleans and numeric strings are not dates.
-    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        millis = pd.Series(float("nan"), index=series.index)
-    else:
-        millis = pd.to_numeric(series, errors="coerce")
+    millis = pd.to_numeric(series, errors="coerce")
     numeric = millis.notna()
     if numeric.any():
         not_number = series[numeric].map(lambda value: isinstance(value, (bool, str)))

@@ -22,6 +22,7 @@ from flowwidgets.analytics._convert import (
     nested,
     raw_of,
     status_categorical,
+    text_array,
     to_utc,
 )
 
@@ -102,22 +103,22 @@ def _text(value: Any) -> str | None:
 
 
 def _typed(columns: dict[str, Any], data: dict[str, Any]) -> pd.DataFrame:
-    frame = pd.DataFrame(data)
-    if frame.empty:
+    first = next(iter(data.values()))
+    if len(first) == 0:
         return empty_frame(columns)
 
-    # Text columns hold raw JSON values here, and an empty string means missing.
-    for name, dtype in columns.items():
+    typed: dict[str, Any] = {}
+    for name, values in data.items():
+        dtype = columns[name]
         if dtype == STRING_DTYPE:
-            frame[name] = frame[name].where(frame[name].ne(""))
-
-    # Categorical columns already carry their categories, including unknown values.
-    dtypes = {
-        name: dtype
-        for name, dtype in columns.items()
-        if name in frame and not isinstance(dtype, pd.CategoricalDtype)
-    }
-    return frame.astype(dtypes)
+            # Text columns hold raw JSON values here, and an empty string means missing.
+            typed[name] = text_array(values)
+        elif isinstance(dtype, pd.CategoricalDtype):
+            # Categorical columns already carry their categories, including unknown values.
+            typed[name] = values
+        else:
+            typed[name] = pd.Series(values).astype(dtype)
+    return pd.DataFrame(typed)
 
 
 def _version_id(version: Any) -> str | None:
@@ -260,6 +261,35 @@ def _flow_id_from_uri(*candidates: Any) -> str | None:
     return None
 
 
+def _fields(values: list[Any], key: str) -> list[Any]:
+    """Return ``value[key]`` of each value, or ``None`` where it is not a JSON object."""
+    fields = [value.get(key) if type(value) is dict else None for value in values]
+    # Other mappings are rare, so a second pass reads them through nested().
+    for index, value in enumerate(values):
+        if value is not None and type(value) is not dict:
+            fields[index] = nested({"": value}, "", key)
+    return fields
+
+
+def _version_ids(versions: list[Any]) -> list[str | None]:
+    """Return :func:`_version_id` of each version reference, converting only unusual values."""
+    ids = [
+        version.get("id") if type(version) is dict else _version_id(version) for version in versions
+    ]
+    return [value if type(value) is str or value is None else _text(value) for value in ids]
+
+
+def _flow_ids_from_uris(versions: list[Any]) -> list[str | None]:
+    """Return :func:`_flow_id_from_uri` of each version reference, matching each URI once."""
+    uris = [
+        version.get("selfUri") if isinstance(version, dict) else version for version in versions
+    ]
+    keys = [uri if isinstance(uri, str) else None for uri in uris]
+    # A result holds a few distinct flow versions, so the regular expression runs per URI.
+    flow_ids = {uri: _flow_id_in_uri(uri) for uri in set(keys) if uri is not None}
+    return [flow_ids.get(key) for key in keys]  # type: ignore[arg-type]
+
+
 def executions_frame(executions: Any) -> pd.DataFrame:
     """Build one row per execution from ``GET /api/v2/flows/executions/{id}`` results.
 
@@ -272,22 +302,24 @@ def executions_frame(executions: Any) -> pd.DataFrame:
     sent.
     """
     rows = entities_of(executions)
-    status = status_categorical(row.get("status") for row in rows)
-    launched = to_utc(row.get("dateLaunched") for row in rows)
-    finished = to_utc(row.get("dateCompleted") for row in rows)
+    versions = [row.get("flowVersion") for row in rows]
+    errors = [row.get("flowErrorInfo") for row in rows]
+    status = status_categorical([row.get("status") for row in rows])
+    launched = to_utc([row.get("dateLaunched") for row in rows])
+    finished = to_utc([row.get("dateCompleted") for row in rows])
     data = {
         "execution_id": [row.get("id") for row in rows],
         "name": [row.get("name") for row in rows],
-        "flow_id": [_flow_id_from_uri(row.get("flowVersion")) for row in rows],
-        "flow_version": [_version_id(row.get("flowVersion")) for row in rows],
+        "flow_id": _flow_ids_from_uris(versions),
+        "flow_version": _version_ids(versions),
         "status": status,
         "is_terminal": status.isin(TERMINAL_STATUSES).to_numpy(),
         "launched_at": launched,
         "finished_at": finished,
         "duration_s": (finished - launched).dt.total_seconds(),
         "completion_reason": [row.get("completionReason") for row in rows],
-        "error_code": [nested(row, "flowErrorInfo", "code") for row in rows],
-        "error_message": [nested(row, "flowErrorInfo", "message") for row in rows],
+        "error_code": _fields(errors, "code"),
+        "error_message": _fields(errors, "message"),
     }
     return _typed(EXECUTION_COLUMNS, data)
 
@@ -305,10 +337,10 @@ def history_frame(records: Any) -> pd.DataFrame:
         "name": [row.get("name") for row in rows],
         "flow_id": [row.get("flowId") for row in rows],
         "flow_name": [row.get("flowName") for row in rows],
-        "flow_version": [_version_id(row.get("flowVersion")) for row in rows],
+        "flow_version": _version_ids([row.get("flowVersion") for row in rows]),
         "flow_type": [row.get("flowType") for row in rows],
-        "started_at": to_utc(row.get("startDateTime") for row in rows),
-        "ended_at": to_utc(row.get("endDateTime") for row in rows),
+        "started_at": to_utc([row.get("startDateTime") for row in rows]),
+        "ended_at": to_utc([row.get("endDateTime") for row in rows]),
         "error_reason": [row.get("flowErrorReason") for row in rows],
         "warning_reason": [row.get("flowWarningReason") for row in rows],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 import os
 import secrets
 import sqlite3
@@ -115,9 +116,12 @@ class LedgerEntry:
 
 
 _COLUMNS = tuple(field.name for field in fields(LedgerEntry))
-_SELECT_ALL = f"SELECT {', '.join(_COLUMNS)} FROM launches ORDER BY launched_at, name"  # noqa: S608
+_SELECT_UNORDERED = f"SELECT {', '.join(_COLUMNS)} FROM launches"  # noqa: S608
+_SELECT_ALL = f"{_SELECT_UNORDERED} ORDER BY launched_at, name"
 _DATETIME_COLUMNS = ("launched_at", "finished_at", "history_seen_at", "counted_at", "updated_at")
 _BOOL_COLUMNS = ("in_history", "counted")
+_BY_NAME = operator.itemgetter(_COLUMNS.index("name"))
+_BY_LAUNCHED_AT = operator.itemgetter(_COLUMNS.index("launched_at"))
 
 
 def default_ledger_path(env: Mapping[str, str] | None = None) -> Path:
@@ -528,8 +532,23 @@ class Ledger:
         datetimes as UTC, ``status`` categorical, ``in_history`` and ``counted`` as
         nullable booleans.
         """
-        rows = self._fetch_all(_SELECT_ALL)
-        return ledger_rows_frame(rows)
+        return ledger_rows_frame(self._rows_oldest_first())
+
+    def _rows_oldest_first(self) -> list[Any]:
+        """Return every row in the order of ``ORDER BY launched_at, name``.
+
+        Launches are mostly inserted in time order, so sorting in Python is close to one
+        pass, while SQLite would sort every row. Two stable sorts give the same order as
+        SQLite's binary collation on text, because UTF-8 bytes sort as code points do.
+        """
+        rows = self._fetch_all(_SELECT_UNORDERED)
+        try:
+            rows.sort(key=_BY_NAME)
+            rows.sort(key=_BY_LAUNCHED_AT)
+        except TypeError:
+            # A NULL or non-text key cannot be compared in Python, so SQLite sorts instead.
+            rows = self._fetch_all(_SELECT_ALL)
+        return rows
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -621,16 +640,19 @@ LEDGER_COLUMNS: dict[str, Any] = {
 
 def ledger_rows_frame(rows: list[Any]) -> pd.DataFrame:
     """Build the ledger DataFrame from rows in :class:`LedgerEntry` field order."""
-    raw = pd.DataFrame.from_records(rows, columns=list(_COLUMNS), coerce_float=False)
+    # One object block contains every column, each a contiguous row of the block.
+    block = pd.DataFrame(rows, columns=list(_COLUMNS), dtype=object)
     data: dict[str, Any] = {}
     for column in _COLUMNS:
-        values = raw[column].astype(object)
+        values = block[column].to_numpy()
         if column in _DATETIME_COLUMNS:
             # The ledger writes every time with _iso, so the strings share one format.
             parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
-            data[column] = parsed.astype(UTC_DTYPE)
+            data[column] = pd.Series(parsed, copy=False).astype(UTC_DTYPE)
         elif column == "status":
-            data[column] = status_categorical(values)
+            data[column] = status_categorical(pd.Series(values, copy=False))
+        elif column in _BOOL_COLUMNS:
+            data[column] = pd.Series(values, copy=False).astype("boolean")
         else:
-            data[column] = values.astype(LEDGER_COLUMNS[column])
+            data[column] = pd.Series(pd.array(values, dtype=STRING_DTYPE), copy=False)
     return pd.DataFrame(data)

@@ -133,12 +133,26 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str) -> tuple[pd.DataFram
     """Return the rows of ``table`` whose ``key`` equals each of ``keys``, and a found mask.
 
     A hash lookup instead of a merge, because only a few columns are needed and the
-    launches frame keeps its order and index. Duplicate keys keep their last row.
+    launches frame keeps its order and index. Duplicate keys keep their last row, and a
+    missing key matches nothing.
     """
-    unique = table.dropna(subset=[key]).drop_duplicates(key, keep="last")
-    positions = pd.Index(unique[key].astype(object)).get_indexer(keys.astype(object))
+    table_keys = table[key].astype(object).to_numpy()
+    # One factorisation of both sides gives each key a code, so one hash pass does it.
+    codes, uniques = pd.factorize(
+        np.concatenate([table_keys, keys.astype(object).to_numpy()]), use_na_sentinel=True
+    )
+    table_codes, key_codes = codes[: len(table_keys)], codes[len(table_keys) :]
+    last_row = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    present = table_codes >= 0
+    np.maximum.at(last_row, table_codes[present], np.flatnonzero(present))
+    # The extra last slot is read for a missing key (code -1) and stays -1.
+    positions = last_row[key_codes]
     found = positions >= 0
-    rows = unique.iloc[np.where(found, positions, 0)].reset_index(drop=True)
+    if not found.any():
+        # Nothing to take: every row is missing, with the table's dtypes.
+        rows = table.iloc[:0].reset_index(drop=True).reindex(range(len(keys)))
+    else:
+        rows = table.iloc[np.where(found, positions, 0)].reset_index(drop=True)
     rows.index = keys.index
     return rows, found
 
@@ -174,18 +188,28 @@ def _merge_history(
         # NOTE: whether a history instance id equals the launch's execution id is not
         # documented, so a record also matches by execution name.
         by_id, identified = _lookup(launches["execution_id"], history, "instance_id")
+        started = by_id["started_at"].where(identified)
 
         # Other callers may use the same execution name, so a name only matches within
-        # the same flow.
+        # the same flow. Only launches the id left without a start time need the name,
+        # and only records with one of their names can match.
+        unresolved = started.isna().to_numpy()
+        unmatched = launches.loc[unresolved, ["name", "flow_id"]]
+        candidates = history[history["name"].isin(unmatched["name"].dropna()).to_numpy()]
         separator = "\x1f"
-        named_history = history.assign(_name_key=history["name"] + separator + history["flow_id"])
-        name_keys = launches["name"] + separator + launches["flow_id"]
-        by_name, named = _lookup(name_keys, named_history, "_name_key")
+        named_history = candidates.assign(
+            _name_key=candidates["name"] + separator + candidates["flow_id"]
+        )
+        by_name, named_subset = _lookup(
+            unmatched["name"] + separator + unmatched["flow_id"], named_history, "_name_key"
+        )
+        named = np.zeros(len(launches), dtype=bool)
+        named[unresolved] = named_subset
 
         found = identified | named
         launches["in_history"] = pd.Series(found, index=launches.index) | recorded.fillna(False)
         launches["in_history"] = launches["in_history"].astype("boolean")
-        started = by_id["started_at"].where(identified).fillna(by_name["started_at"].where(named))
+        started.loc[unresolved] = by_name["started_at"].where(named_subset)
         launches["history_started_at"] = started.astype(UTC_DTYPE)
 
     seen_now = (
