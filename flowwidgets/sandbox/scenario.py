@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -10,8 +11,6 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 #: Flow types the launch endpoint runs, unless a scenario sets launch.launchable_types.
 DEFAULT_LAUNCHABLE_TYPES = ("WORKFLOW",)
@@ -266,12 +265,22 @@ def format_path(parts: Any) -> str:
     return text
 
 
-def _validate(data: dict[str, Any], origin: str | None) -> None:
-    validator = jsonschema.Draft202012Validator(
+@functools.lru_cache(maxsize=1)
+def _scenario_validator() -> Any:
+    """Return the validator for :func:`scenario_schema`, built once per process."""
+    # Imported on first use because importing jsonschema 4.26 took about 1 s in
+    # bench/import_time.py, nearly all in rfc3987_syntax, which its format checkers import.
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(
         scenario_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
+
+
+def _validate(data: dict[str, Any], origin: str | None) -> None:
     errors = sorted(
-        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+        _scenario_validator().iter_errors(data),
+        key=lambda e: (list(map(str, e.absolute_path)), e.message),
     )
     if not errors:
         return
