@@ -50,11 +50,7 @@ def filter_flows(
     limit
         Return at most this many matches.
     """
-    words = text.lower().split()
-    required_type = (type or "").upper()
-    if required_type == ALL_TYPES.upper():
-        required_type = ""
-
+    words, required_type = _search_terms(text, type)
     matches = []
     for flow in flows:
         if required_type and flow_type(flow) != required_type:
@@ -67,6 +63,30 @@ def filter_flows(
         if limit is not None and len(matches) >= limit:
             break
     return matches
+
+
+def _search_terms(text: str, type: str | None) -> tuple[list[str], str]:
+    """Return the lower-case words of ``text`` and the upper-case type, empty for all types."""
+    required_type = (type or "").upper()
+    if required_type == ALL_TYPES.upper():
+        required_type = ""
+    return text.lower().split(), required_type
+
+
+def _search_keys(flows: Sequence[Any]) -> list[tuple[str, str, Any]]:
+    """Return (upper-case type, lower-case name, flow) for each flow, in order."""
+    return [(flow_type(flow), _flow_name(flow).lower(), flow) for flow in flows]
+
+
+def _filter_keyed(keys: list[tuple[str, str, Any]], text: str, type: str | None) -> list[Any]:
+    """Return the flows of ``keys`` that :func:`filter_flows` would return, in the same order."""
+    words, required_type = _search_terms(text, type)
+    if required_type:
+        keys = [key for key in keys if key[0] == required_type]
+    # Each word narrows the previous matches, so later words test fewer names.
+    for word in words:
+        keys = [key for key in keys if word in key[1]]
+    return [flow for _type, _name, flow in keys]
 
 
 def launch_problem(flow: Flow) -> str | None:
@@ -125,6 +145,9 @@ class FlowPicker(w.VBox):
         self.client = client
         self.flows: list[Flow] = []
         self._by_id: dict[str, Flow] = {}
+        # Types and lower-case names of self.flows, computed once per list of flows.
+        self._keyed_flows: list[Flow] = self.flows
+        self._search_keys: list[tuple[str, str, Any]] = []
         self._observers: list[Callable[[Flow], Any]] = []
 
         self.badge = w.HTML(org_badge_html(client))
@@ -203,6 +226,8 @@ class FlowPicker(w.VBox):
         """Show ``flows`` (sorted by name) in place of those loaded before."""
         self.flows = sorted(flows, key=lambda flow: _flow_name(flow).lower())
         self._by_id = {flow.id: flow for flow in self.flows}
+        self._keyed_flows = self.flows
+        self._search_keys = _search_keys(self.flows)
         self.flow_count = len(self.flows)
         current = self.type_filter.value
         options = type_options(self.flows)
@@ -211,7 +236,11 @@ class FlowPicker(w.VBox):
         self._refresh_matches()
 
     def _refresh_matches(self, *_: Any) -> None:
-        total = filter_flows(self.flows, self.search.value, self.type_filter.value)
+        if self._keyed_flows is not self.flows or len(self._search_keys) != len(self.flows):
+            # The list was replaced or changed without set_flows.
+            self._keyed_flows = self.flows
+            self._search_keys = _search_keys(self.flows)
+        total = _filter_keyed(self._search_keys, self.search.value, self.type_filter.value)
         shown = total[:MAX_MATCHES]
         self.match_count = len(shown)
         keep = self.matches.value

@@ -94,6 +94,30 @@ def test_flow_picker_search_narrows_matches() -> None:
     assert "1 of 3000 flows match" in picker.status.value
 
 
+def test_flow_picker_matches_filter_flows_per_keystroke() -> None:
+    flows = [make_flow(index, "BOT" if index % 3 else "WORKFLOW") for index in range(300)]
+    picker = FlowPicker()
+    picker.set_flows(flows)
+    picker.type_filter.value = "all types"
+
+    for text in ["N", "nUM", "number 001", "0 1", "00 zz", ""]:
+        picker.search.value = text
+
+        expected = [flow.id for flow in filter_flows(picker.flows, text, "all types")]
+        shown = [value for _label, value in picker.matches.options]
+        assert shown == expected[:MAX_MATCHES], text
+
+
+def test_flow_picker_filters_flows_replaced_directly() -> None:
+    picker = FlowPicker()
+    picker.set_flows([make_flow(index) for index in range(5)])
+
+    picker.flows = [make_flow(7)]
+    picker.search.value = "number"
+
+    assert [value for _label, value in picker.matches.options] == ["flow-00007"]
+
+
 async def test_flow_picker_loads_sandbox_flows(client) -> None:
     picker = FlowPicker(client)
 
