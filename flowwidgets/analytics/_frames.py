@@ -261,6 +261,21 @@ def _flow_id_from_uri(*candidates: Any) -> str | None:
     return None
 
 
+def _columns(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[list[Any]]:
+    """Return ``[row.get(key) for row in rows]`` for each key, reading each row once.
+
+    One pass reads each JSON object once. That is faster than one pass per key when the
+    objects are spread over memory, as freshly parsed responses are.
+    """
+    columns: list[list[Any]] = [[] for _ in keys]
+    appends = [(key, column.append) for key, column in zip(keys, columns, strict=True)]
+    for row in rows:
+        get = row.get
+        for key, append in appends:
+            append(get(key))
+    return columns
+
+
 def _fields(values: list[Any], key: str) -> list[Any]:
     """Return ``value[key]`` of each value, or ``None`` where it is not a JSON object."""
     fields = [value.get(key) if type(value) is dict else None for value in values]
@@ -279,15 +294,26 @@ def _version_ids(versions: list[Any]) -> list[str | None]:
     return [value if type(value) is str or value is None else _text(value) for value in ids]
 
 
-def _flow_ids_from_uris(versions: list[Any]) -> list[str | None]:
-    """Return :func:`_flow_id_from_uri` of each version reference, matching each URI once."""
-    uris = [
-        version.get("selfUri") if isinstance(version, dict) else version for version in versions
-    ]
+def _version_refs(versions: list[Any]) -> tuple[list[str | None], list[str | None]]:
+    """Return the version id and the flow id (from ``selfUri``) of each version reference.
+
+    The results equal :func:`_version_id` and :func:`_flow_id_from_uri` of each reference.
+    """
+    ids: list[Any] = []
+    uris: list[Any] = []
+    for version in versions:
+        if type(version) is dict:
+            ids.append(version.get("id"))
+            uris.append(version.get("selfUri"))
+        else:
+            ids.append(_version_id(version))
+            uris.append(version.get("selfUri") if isinstance(version, dict) else version)
+    ids = [value if type(value) is str or value is None else _text(value) for value in ids]
+
     keys = [uri if isinstance(uri, str) else None for uri in uris]
-    # A result holds a few distinct flow versions, so the regular expression runs per URI.
+    # A result contains a few distinct flow versions, so the regular expression runs per URI.
     flow_ids = {uri: _flow_id_in_uri(uri) for uri in set(keys) if uri is not None}
-    return [flow_ids.get(key) for key in keys]  # type: ignore[arg-type]
+    return ids, [flow_ids.get(key) for key in keys]  # type: ignore[arg-type]
 
 
 def executions_frame(executions: Any) -> pd.DataFrame:
@@ -302,22 +328,43 @@ def executions_frame(executions: Any) -> pd.DataFrame:
     sent.
     """
     rows = entities_of(executions)
-    versions = [row.get("flowVersion") for row in rows]
-    errors = [row.get("flowErrorInfo") for row in rows]
-    status = status_categorical([row.get("status") for row in rows])
-    launched = to_utc([row.get("dateLaunched") for row in rows])
-    finished = to_utc([row.get("dateCompleted") for row in rows])
+    (
+        ids,
+        names,
+        versions,
+        statuses,
+        launched_values,
+        finished_values,
+        reasons,
+        errors,
+    ) = _columns(
+        rows,
+        (
+            "id",
+            "name",
+            "flowVersion",
+            "status",
+            "dateLaunched",
+            "dateCompleted",
+            "completionReason",
+            "flowErrorInfo",
+        ),
+    )
+    version_ids, flow_ids = _version_refs(versions)
+    status = status_categorical(statuses)
+    launched = to_utc(launched_values)
+    finished = to_utc(finished_values)
     data = {
-        "execution_id": [row.get("id") for row in rows],
-        "name": [row.get("name") for row in rows],
-        "flow_id": _flow_ids_from_uris(versions),
-        "flow_version": _version_ids(versions),
+        "execution_id": ids,
+        "name": names,
+        "flow_id": flow_ids,
+        "flow_version": version_ids,
         "status": status,
         "is_terminal": status.isin(TERMINAL_STATUSES).to_numpy(),
         "launched_at": launched,
         "finished_at": finished,
         "duration_s": (finished - launched).dt.total_seconds(),
-        "completion_reason": [row.get("completionReason") for row in rows],
+        "completion_reason": reasons,
         "error_code": _fields(errors, "code"),
         "error_message": _fields(errors, "message"),
     }
@@ -332,18 +379,22 @@ def history_frame(records: Any) -> pd.DataFrame:
     (UTC), ``error_reason`` and ``warning_reason``.
     """
     rows = entities_of(records)
-    data = {
-        "instance_id": [row.get("id") for row in rows],
-        "name": [row.get("name") for row in rows],
-        "flow_id": [row.get("flowId") for row in rows],
-        "flow_name": [row.get("flowName") for row in rows],
-        "flow_version": _version_ids([row.get("flowVersion") for row in rows]),
-        "flow_type": [row.get("flowType") for row in rows],
-        "started_at": to_utc([row.get("startDateTime") for row in rows]),
-        "ended_at": to_utc([row.get("endDateTime") for row in rows]),
-        "error_reason": [row.get("flowErrorReason") for row in rows],
-        "warning_reason": [row.get("flowWarningReason") for row in rows],
+    keys = {
+        "instance_id": "id",
+        "name": "name",
+        "flow_id": "flowId",
+        "flow_name": "flowName",
+        "flow_version": "flowVersion",
+        "flow_type": "flowType",
+        "started_at": "startDateTime",
+        "ended_at": "endDateTime",
+        "error_reason": "flowErrorReason",
+        "warning_reason": "flowWarningReason",
     }
+    data = dict(zip(keys, _columns(rows, tuple(keys.values())), strict=True))
+    data["flow_version"] = _version_ids(data["flow_version"])
+    data["started_at"] = to_utc(data["started_at"])
+    data["ended_at"] = to_utc(data["ended_at"])
     return _typed(HISTORY_COLUMNS, data)
 
 
