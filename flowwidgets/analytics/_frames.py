@@ -264,8 +264,8 @@ def _flow_id_from_uri(*candidates: Any) -> str | None:
 def _columns(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[list[Any]]:
     """Return ``[row.get(key) for row in rows]`` for each key, reading each row once.
 
-    One pass reads each JSON object once. That is faster than one pass per key when the
-    objects are spread over memory, as freshly parsed responses are.
+    One pass is faster than one pass per key when the objects are spread over memory,
+    as freshly parsed responses are.
     """
     columns: list[list[Any]] = [[] for _ in keys]
     appends = [(key, column.append) for key, column in zip(keys, columns, strict=True)]
