@@ -5,10 +5,11 @@ The import is timed inside the child with ``time.perf_counter`` around the impor
 statement alone, which leaves out interpreter start-up. The first sample may include
 writing bytecode caches, so the target is judged on the median of the samples after it.
 
-For comparison, ``from flowwidgets import connect`` is timed the same way; it has no
-target. The Troubleshooter sample also runs in a fresh process: it times importing
-``flowwidgets.widgets``, connecting to the in-process sandbox ``seed`` and building the
-widget tree, each step on its own.
+For comparison, ``from flowwidgets import connect``, ``import flowwidgets.sandbox`` and
+``import jsonschema`` (which the sandbox imports when it validates its first scenario)
+are timed the same way. They have no target. The Troubleshooter sample also runs in a
+fresh process: it times importing ``flowwidgets.widgets``, connecting to the in-process
+sandbox ``seed`` and building the widget tree, each step on its own.
 
 Run ``python -m bench.import_time`` (``--help`` lists the options).
 """
@@ -138,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     imported = measure_import(samples)
     # Not a target: what a notebook's first line usually costs, for comparison.
     connect_import = measure_import(samples, "from flowwidgets import connect")
+    sandbox_import = measure_import(samples, "import flowwidgets.sandbox")
+    jsonschema_import = measure_import(samples, "import jsonschema")
     troubleshooter = measure_troubleshooter(1 if args.smoke else max(1, samples // 2))
 
     loaded = imported["heavy_modules_loaded"]
@@ -159,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "import": imported,
         "import_connect": connect_import,
+        "import_sandbox": sandbox_import,
+        "import_jsonschema": jsonschema_import,
         "troubleshooter": troubleshooter,
         "targets": targets,
     }
