@@ -8,8 +8,9 @@ A keystroke is measured two ways:
 
 - ``filter_flows``: the matching function alone, over all flows and the type filter.
 - ``picker``: setting ``FlowPicker.search.value`` as the browser does for each typed
-  character, which runs the picker's observer: ``filter_flows`` and the update of the
-  list of matches (at most 200). No front end is attached, so no message is sent.
+  character, which runs the picker's observer: the same match over the names it
+  lower-cased in ``set_flows``, and the update of the list of matches (at most 200). No
+  front end is attached, so no message is sent.
 
 Each query is typed one character at a time and then erased one character at a time;
 every intermediate value is one keystroke. The whole sequence is replayed ``--repeat``
