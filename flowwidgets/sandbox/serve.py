@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import math
+import socket
 import sys
 import threading
 import time
@@ -38,13 +41,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=DEFAULT_PORT,
-        help=f"TCP port to listen on (default: {DEFAULT_PORT})",
+        help=f"TCP port to listen on, 0 for a free one (default: {DEFAULT_PORT})",
     )
     parser.add_argument(
         "--speed",
-        type=float,
+        type=clock_speed,
         default=None,
         help="scenario seconds per real second, e.g. 60 makes a minute of analytics lag pass in "
         "a second (default: the scenario's clock speed, usually 1)",
@@ -54,6 +57,55 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow listening on a non-loopback address; the sandbox has fake secrets and no TLS",
     )
+
+
+def port_number(text: str) -> int:
+    """Parse ``--port``: an integer from 0 to 65535, where 0 picks a free port."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected an integer") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"invalid port {value}: use a port from 1 to 65535, or 0 for a free one"
+        )
+    return value
+
+
+def clock_speed(text: str) -> float:
+    """Parse ``--speed``: a finite number of scenario seconds per real second, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid speed {text!r}: expected a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"invalid speed {text!r}: use a finite number of 0 or more (0 stops the clock)"
+        )
+    return value
+
+
+def open_listener(host: str, port: int) -> socket.socket:
+    """Bind a TCP socket to ``host``:``port`` so the real port is known before serving.
+
+    Raises
+    ------
+    OSError
+        When the address cannot be bound, e.g. ``EADDRINUSE`` for a port in use.
+    """
+    family, kind, protocol, _, address = socket.getaddrinfo(
+        host.strip("[]"), port, type=socket.SOCK_STREAM
+    )[0]
+    listener = socket.socket(family, kind, protocol)
+    try:
+        # The same option uvicorn sets: a restart may reuse a port left in TIME_WAIT,
+        # but binding still fails while another socket listens on it.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -71,20 +123,43 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
 
+    try:
+        listener = open_listener(args.host, args.port)
+    except OSError as error:
+        print(f"error: {_bind_failure(args.host, args.port, error)}", file=sys.stderr)
+        return EXIT_USAGE
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 
-    url = f"http://{_url_host(args.host)}:{args.port}"
+    bound_port = listener.getsockname()[1]
+    url = f"http://{_url_host(args.host)}:{bound_port}"
     print(_banner(sandbox, url), flush=True)
+    config = uvicorn.Config(
+        sandbox.app, host=args.host, port=bound_port, log_level="warning", lifespan="off"
+    )
     try:
-        uvicorn.run(
-            sandbox.app, host=args.host, port=args.port, log_level="warning", lifespan="off"
-        )
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
+        listener.close()
         logger.removeHandler(handler)
     return 0
+
+
+def _bind_failure(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use. Stop the program using it, "
+            "or choose another port with --port N, or --port 0 for a free one."
+        )
+    if error.errno == errno.EACCES:
+        return (
+            f"no permission to listen on port {port} of {host}. "
+            "Use a port from 1024 up, or --port 0 for a free one."
+        )
+    return f"cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 def _banner(sandbox: Sandbox, url: str) -> str:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
+import socket
+import subprocess
+import sys
 
+import httpx
 import pytest
 from sandbox_support import SEED_FLOW_ID, bearer, loopback_client
 
-from flowwidgets.sandbox import SandboxClock
+from flowwidgets.sandbox import Sandbox, SandboxClock
 from flowwidgets.sandbox.serve import DEFAULT_PORT, add_serve_arguments, run_serve, serve_in_thread
 
 
@@ -27,6 +32,77 @@ def test_serve_arguments_defaults() -> None:
     assert args.port == DEFAULT_PORT
     assert args.speed is None
     assert args.allow_remote is False
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--port", "99999"),
+        ("--port", "-1"),
+        ("--port", "http"),
+        ("--speed", "-1"),
+        ("--speed", "nan"),
+        ("--speed", "inf"),
+        ("--speed", "fast"),
+    ],
+)
+def test_serve_arguments_reject_invalid_value(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parse(option, value)
+
+    error = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert option in error
+    assert value in error
+
+
+def test_serve_arguments_accept_free_port_and_stopped_clock() -> None:
+    args = parse("--port", "0", "--speed", "0")
+
+    assert args.port == 0
+    assert args.speed == 0.0
+
+
+def test_run_serve_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        status = run_serve(parse("--port", str(port)))
+
+    output = capsys.readouterr()
+    assert status == 2
+    assert f"port {port}" in output.err
+    assert "already in use" in output.err
+    assert "--port 0" in output.err
+    assert "flowwidgets sandbox" not in output.out
+
+
+#: Lines of the seed scenario's banner: title, description, endpoints, the
+#: clients heading, one line per OAuth client, and the GenesysClient hint.
+BANNER_LINES = 4 + len(Sandbox.from_scenario("seed").clients) + 1
+
+
+def test_serve_command_prints_bound_port() -> None:
+    command = [sys.executable, "-m", "flowwidgets", "sandbox", "serve", "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        banner = [server.stdout.readline() for _ in range(BANNER_LINES)]
+        found = re.search(r"at http://127\.0\.0\.1:(\d+)", banner[0])
+        assert found is not None, banner
+        port = int(found.group(1))
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/v2/organizations/me", timeout=10)
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+    assert port != 0
+    assert answer.status_code == 401
+    assert f"api_host='http://127.0.0.1:{port}'" in banner[-1]
 
 
 def test_run_serve_rejects_remote_host(capsys: pytest.CaptureFixture[str]) -> None:
