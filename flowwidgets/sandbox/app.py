@@ -161,46 +161,45 @@ class SandboxApp:
             spec = counter.spec
             if not _fault_matches(counter, call):
                 continue
-            logger.info(
-                "injected fault %s hits %s %s (correlation id %s)",
-                spec.kind,
-                call.method,
-                call.path,
-                call.correlation_id,
-            )
             if spec.kind == "latency":
+                _log_fault(spec.kind, call)
                 await anyio.sleep(spec.seconds)
             elif spec.kind == "drop_connection":
+                _log_fault(spec.kind, call)
                 if spec.after_processing:
                     drop_after = True
                 else:
                     await _drop(send, after_processing=False)
             elif spec.kind == "server_error":
+                _log_fault(spec.kind, call)
                 raise ApiErrorReply(
                     spec.status,
                     _SERVER_ERROR_CODES[spec.status],
                     f"Sandbox fault: the service answered {spec.status}; try again later.",
                 )
             elif spec.kind == "rate_limit":
-                self.apply_rate_fault(counter)
+                self.apply_rate_fault(counter, call)
             elif spec.kind == "token_expiry":
                 self.expire_token(call)
         return drop_after
 
-    def apply_rate_fault(self, counter: FaultCounter) -> None:
+    def apply_rate_fault(self, counter: FaultCounter, call: Call) -> None:
+        """Raise 429 when the fault's window is full; a request the window admits passes."""
         spec = counter.spec
         retry_after: int | None = spec.retry_after
         if spec.per_minute is not None:
             retry_after = admit_into(counter.window, spec.per_minute, self.org.clock.now())
         if retry_after is not None:
+            _log_fault(spec.kind, call)
             limit = spec.per_minute or 0
             raise _rate_limited(retry_after, limit, "sandbox.fault.rate.per.minute")
 
     def expire_token(self, call: Call) -> None:
+        """Revoke the request's bearer token, if it has one, so later requests with it get 401."""
         token = _bearer(call)
         if token:
-            with self.org.lock:
-                self.org.revoked_tokens.add(token)
+            _log_fault("token_expiry", call)
+            self.org.revoke_token(token)
 
     # -- login host -----------------------------------------------------------------------
 
@@ -346,6 +345,16 @@ def build_app(org: OrgState) -> tuple[Starlette, SandboxApp]:
     """Build the Starlette app that serves the org."""
     inner = SandboxApp(org)
     return Starlette(routes=[Mount("/", app=inner)]), inner
+
+
+def _log_fault(kind: str, call: Call) -> None:
+    logger.info(
+        "injected fault %s hits %s %s (correlation id %s)",
+        kind,
+        call.method,
+        call.path,
+        call.correlation_id,
+    )
 
 
 def _fault_matches(counter: FaultCounter, call: Call) -> bool:

@@ -139,7 +139,9 @@ class OrgState:
             self.execution_data_enabled_at or start - timedelta(days=30)
         )
 
-        self.revoked_tokens: set[str] = set()
+        #: Revoked tokens with their expiry time; an entry is dropped once the token has
+        #: expired, because expiry alone then rejects it.
+        self.revoked_tokens: dict[str, datetime] = {}
         self.tokens_issued = 0
         self.executions: dict[str, ExecutionState] = {}
         self.client_windows = RateWindow()
@@ -171,6 +173,19 @@ class OrgState:
         with self.lock:
             self.tokens_issued += 1
         return f"{payload}.{_sign(payload.encode())}", issued
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke a token this org issued until it expires; an unknown token is ignored."""
+        issued = self.resolve_token(token)
+        if issued is None:
+            return
+        now = self.clock.now()
+        with self.lock:
+            expired = [key for key, expires in self.revoked_tokens.items() if expires <= now]
+            for key in expired:
+                del self.revoked_tokens[key]
+            if issued.expires_at > now:
+                self.revoked_tokens[token] = issued.expires_at
 
     def resolve_token(self, token: str) -> IssuedToken | None:
         """Return the token's grant if this org issued it and it is not revoked, else None.

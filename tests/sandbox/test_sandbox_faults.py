@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 from sandbox_support import (
@@ -188,3 +190,41 @@ async def test_fault_token_expiry_revokes_token() -> None:
     assert expired.json()["code"] == "bad.credentials"
     assert still_expired.status_code == 401
     assert fresh.status_code == 200
+
+
+async def test_fault_rate_limit_logged_only_when_fired(caplog: pytest.LogCaptureFixture) -> None:
+    sandbox = with_faults({"kind": "rate_limit", "path": "/api/v2/flows", "per_minute": 1})
+    caplog.set_level(logging.INFO, logger="flowwidgets.sandbox")
+
+    async with http_client(sandbox) as http:
+        headers = await bearer(http, sandbox)
+        admitted = await http.get("/api/v2/flows", headers=headers)
+        admitted_log = caplog.text
+        limited = await http.get("/api/v2/flows", headers=headers)
+
+    assert admitted.status_code == 200
+    assert "injected fault" not in admitted_log
+    assert limited.status_code == 429
+    assert "injected fault rate_limit hits GET /api/v2/flows" in caplog.text
+
+
+async def test_revoked_tokens_dropped_after_expiry() -> None:
+    sandbox = Sandbox.from_scenario(
+        scenario(
+            clients=[{"client_id": "c", "secret": "s", "token_lifetime_seconds": 300}],
+            faults=[{"kind": "token_expiry", "path": "/api/v2/flows"}],
+        )
+    )
+
+    async with http_client(sandbox) as http:
+        first = await bearer(http, sandbox)
+        await http.get("/api/v2/flows", headers=first)
+        revoked_before_expiry = len(sandbox.org.revoked_tokens)
+        sandbox.clock.advance(301)
+        second = await bearer(http, sandbox)
+        await http.get("/api/v2/flows", headers=second)
+        still_rejected = await http.get("/api/v2/organizations/me", headers=first)
+
+    assert revoked_before_expiry == 1
+    assert list(sandbox.org.revoked_tokens) == [second["Authorization"].split()[1]]
+    assert still_rejected.status_code == 401
