@@ -148,6 +148,12 @@ CATALOGUE: dict[str, CatalogueEntry] = _entries(
         "The request went to a loopback host",
         "the host is 127.0.0.1 or localhost, such as the served sandbox",
     ),
+    (
+        "request.several-commands",
+        I,
+        "The text has several curl commands; one was checked",
+        "a script or several command lines; the launch is checked, else the last one with a URL",
+    ),
     # Inputs.
     (
         "inputs.unknown-key",

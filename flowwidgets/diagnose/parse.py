@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import shlex
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from flowwidgets.diagnose.findings import Finding, Severity, make_finding
+from flowwidgets.diagnose.routes import LAUNCH_PATH
 
 #: Maximum number of characters of a request or response the doctor reads.
 MAX_TEXT_CHARS = 1_000_000
@@ -18,6 +20,10 @@ _REQUEST_LINE = re.compile(r"^([A-Za-z]+)\s+(\S+)(?:\s+(HTTP/\d(?:\.\d)?))?\s*$"
 _STATUS_LINE = re.compile(r"^(HTTP/\d(?:\.\d)?)\s+(\d{3})(?:\s+(.*))?$")
 _HEADER_LINE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$")
 _NO_BODY = object()
+# A curl command in a shell line: at the start, after an operator or in "$(...)".
+_CURL_WORD = re.compile(r"(?:^|[\s;|&(])curl(?:\.exe)?(?=\s|$)", re.MULTILINE)
+# Shell control operators end a command; a newline is one too.
+_SHELL_OPERATORS = "();<>|&\n"
 
 
 @dataclass
@@ -100,6 +106,9 @@ def decode_input(data: str | bytes, what: str) -> tuple[str | None, list[Finding
     code = f"{what}.unreadable"
     findings: list[Finding] = []
     if isinstance(data, bytes):
+        utf16 = _decode_utf16(data)
+        if utf16 is not None:
+            return decode_input(utf16, what)
         if b"\x00" in data[:MAX_TEXT_CHARS]:
             return None, [
                 _unreadable(code, "it contains NUL bytes, so it is binary data, not an HTTP text")
@@ -138,6 +147,18 @@ def decode_input(data: str | bytes, what: str) -> tuple[str | None, list[Finding
     return text, findings
 
 
+def _decode_utf16(data: bytes) -> str | None:
+    """Decode text that starts with a UTF-16 byte order mark, as PowerShell's ``>`` writes it."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    # A file read up to a byte limit may end inside a character, so an odd last byte is dropped.
+    usable = data[: len(data) - len(data) % 2]
+    try:
+        return usable.decode("utf-16")
+    except UnicodeDecodeError:
+        return None
+
+
 def _unreadable(code: str, reason: str) -> Finding:
     return make_finding(
         code,
@@ -165,14 +186,16 @@ def parse_request(data: str | bytes) -> ObservedRequest:
     """
     text, findings = decode_input(data, "request")
     if text is None:
-        return ObservedRequest(source="binary", findings=findings)
+        return ObservedRequest(
+            source="binary", body_error="the request could not be read", findings=findings
+        )
 
     stripped = text.strip()
     first_line = stripped.split("\n", 1)[0].strip()
-    if re.match(r"^curl(\.exe)?(\s|$)", stripped):
-        observed = _parse_curl(stripped)
-    elif _REQUEST_LINE.match(first_line) and first_line.split()[0].isupper():
+    if _REQUEST_LINE.match(first_line) and first_line.split()[0].isupper():
         observed = _parse_http_request(text)
+    elif stripped[:1] not in '{["' and _CURL_WORD.search(stripped):
+        observed = _parse_shell(stripped)
     else:
         observed = ObservedRequest(source="json" if stripped[:1] in '{["' else "text")
         _set_body(observed, text if stripped else None)
@@ -248,12 +271,17 @@ def _check_content_length(observed: ObservedRequest) -> None:
         )
 
 
-def _parse_curl(command: str) -> ObservedRequest:
-    observed = ObservedRequest(source="curl")
-    joined = re.sub(r"\\\r?\n", " ", command)
+def _parse_shell(text: str) -> ObservedRequest:
+    """Read the curl commands of a command line or shell script and keep the one to check.
+
+    The launch (POST to the launch route) is kept when there is one, else the last command with
+    a URL. When the text has several curl commands, an info finding names the one checked.
+    """
+    joined = re.sub(r"\\\r?\n", " ", text)
     try:
-        words = shlex.split(joined)
+        commands = _curl_commands(joined)
     except ValueError as error:
+        observed = ObservedRequest(source="curl")
         observed.findings.append(
             _unreadable(
                 "request.unreadable", f"the curl command line has broken shell quoting ({error})"
@@ -262,6 +290,68 @@ def _parse_curl(command: str) -> ObservedRequest:
         observed.body_error = "the command line could not be split into words"
         return observed
 
+    parsed = [_parse_curl(words) for words in commands]
+    if len(parsed) == 1:
+        return parsed[0]
+    launches = [
+        request
+        for request in parsed
+        if request.method == "POST" and (request.path or "").rstrip("/") == LAUNCH_PATH
+    ]
+    with_url = [request for request in parsed if request.url]
+    chosen = launches[0] if launches else (with_url or parsed)[-1]
+    position = parsed.index(chosen) + 1
+    reason = (
+        "it is the launch"
+        if launches
+        else "none of them is a launch, so the last command with a URL was taken"
+    )
+    chosen.findings.insert(
+        0,
+        make_finding(
+            "request.several-commands",
+            f"The text has {len(parsed)} curl commands; the doctor checked command {position}, "
+            f"{chosen.method} {chosen.url}, because {reason}.",
+            "To check another command, give the doctor that command alone.",
+            {
+                "commands": [f"{request.method} {request.url}" for request in parsed],
+                "checked": position,
+            },
+        ),
+    )
+    return chosen
+
+
+def _curl_commands(text: str) -> list[list[str]]:
+    """Split shell text into the word lists of its curl commands, dropping comments and other ones.
+
+    Raises
+    ------
+    ValueError
+        If a quote is not closed.
+    """
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=_SHELL_OPERATORS)
+    lexer.whitespace = " \t\r"
+    lexer.whitespace_split = True
+    commands: list[list[str]] = []
+    current: list[str] = []
+    for token in lexer:
+        # NOTE: a quoted word made only of operator characters, such as -d ';', is read as an
+        # operator too, because shlex returns it without its quotes.
+        if token and all(character in _SHELL_OPERATORS for character in token):
+            if current:
+                commands.append(current)
+            current = []
+        else:
+            current.append(token)
+    if current:
+        commands.append(current)
+    curl = [words for words in commands if re.fullmatch(r"curl(\.exe)?", words[0])]
+    return curl or [["curl"]]
+
+
+def _parse_curl(words: list[str]) -> ObservedRequest:
+    observed = ObservedRequest(source="curl")
     data_parts: list[str] = []
     json_option = False
     index = 1
@@ -368,8 +458,8 @@ def _curl_data(observed: ObservedRequest, option: str, value: str) -> Any:
                 "request.body-from-file",
                 f"The command sends the body with {option} {value}, so curl reads it from the file "
                 f"{value[1:]!r}; the doctor has only the command line, not the file.",
-                f"Give the doctor the content of {value[1:]!r} as well, e.g. put the JSON body in "
-                "the command instead of @file, or pass the body file itself with --request.",
+                f"Pass the JSON body file {value[1:]!r} itself with --request, or put the JSON "
+                "body in the command instead of @file.",
                 {"option": option, "file": value[1:]},
             )
         )

@@ -223,3 +223,84 @@ def test_parse_response_garbage_first_line() -> None:
     observed = parse_response("It worked, I think\n")
 
     assert [finding.code for finding in observed.findings] == ["response.unreadable"]
+
+
+TOKEN_THEN_LAUNCH_SCRIPT = """#!/bin/bash
+set -e
+# Get a token with the client-credentials grant.
+TOKEN=$(curl -s -X POST "https://login.mypurecloud.com/oauth/token" \\
+  -u "$CLIENT_ID:$CLIENT_SECRET" \\
+  -d grant_type=client_credentials | jq -r .access_token)
+
+# Launch the workflow.
+curl -X POST "https://api.mypurecloud.com/api/v2/flows/executions" \\
+  -H "Authorization: Bearer $TOKEN" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "flowId": "f-1",
+    "inputData": {"Flow.email": "a@example.com"}
+  }'
+echo "launched"
+"""
+
+
+def test_parse_request_script_picks_launch() -> None:
+    observed = parse_request(TOKEN_THEN_LAUNCH_SCRIPT)
+
+    assert observed.source == "curl"
+    assert observed.method == "POST"
+    assert observed.url == "https://api.mypurecloud.com/api/v2/flows/executions"
+    assert observed.body == BODY
+    assert observed.header("authorization") == "Bearer $TOKEN"
+    codes = [finding.code for finding in observed.findings]
+    assert codes == ["request.several-commands"]
+    assert observed.findings[0].evidence["checked"] == 2
+    assert len(observed.findings[0].evidence["commands"]) == 2
+
+
+def test_parse_request_script_without_launch_takes_last() -> None:
+    text = (
+        "curl -X POST https://login.mypurecloud.com/oauth/token -d grant_type=client_credentials\n"
+        "curl -H 'Authorization: Bearer $TOKEN' https://api.mypurecloud.com/api/v2/flows; "
+        "echo done\n"
+    )
+
+    observed = parse_request(text)
+
+    assert observed.method == "GET"
+    assert observed.url == "https://api.mypurecloud.com/api/v2/flows"
+    assert observed.findings[0].code == "request.several-commands"
+    assert observed.findings[0].evidence["checked"] == 2
+
+
+def test_parse_request_curl_piped_to_jq() -> None:
+    text = "curl -s https://api.mypurecloud.com/api/v2/flows/executions/e-1 | jq ."
+
+    observed = parse_request(text)
+
+    assert observed.url == "https://api.mypurecloud.com/api/v2/flows/executions/e-1"
+    assert observed.method == "GET"
+    assert observed.findings == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_parse_request_utf16_with_bom(encoding: str) -> None:
+    text = (
+        "POST https://api.mypurecloud.com/api/v2/flows/executions\n"
+        "Content-Type: application/json\n\n"
+    )
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    data = bom + (text + json.dumps(BODY)).encode(encoding)
+
+    observed = parse_request(data)
+
+    assert observed.findings == []
+    assert observed.source == "http"
+    assert observed.body == BODY
+
+
+def test_parse_request_binary_has_body_error() -> None:
+    observed = parse_request(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+    assert observed.body is None
+    assert observed.body_error is not None
