@@ -11,7 +11,7 @@ import secrets
 import threading
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -240,6 +240,43 @@ class OrgState:
             if flow.published_version is None:
                 raise ValueError(f"flow {flow_id} has no published version to republish")
             self.published_at[flow_id] = self.clock.now()
+
+    def publish(self, flow_id: str, version_id: str | None = None) -> VersionSpec:
+        """Publish a version of the flow now and return it.
+
+        Without ``version_id`` the newest checked-in or published version is
+        published, which re-publishes the current one when nothing newer was
+        checked in. Either way the publish time moves to now, so execution
+        history starts capturing the flow if execution data is on.
+
+        Raises
+        ------
+        KeyError
+            When the flow does not exist.
+        ValueError
+            When ``version_id`` is not a version of the flow, or the flow has no
+            checked-in version to publish.
+        """
+        with self.lock:
+            flow = self.flows[flow_id]
+            if version_id is not None:
+                version = flow.version(version_id)
+                if version is None:
+                    raise ValueError(f"flow {flow_id} has no version {version_id!r}")
+                if version.type == "SAVE":
+                    raise ValueError(
+                        f"version {version_id!r} of flow {flow_id} is only saved; check it in first"
+                    )
+            else:
+                checked_in = [item for item in flow.versions if item.type in ("CHECKIN", "PUBLISH")]
+                if not checked_in:
+                    raise ValueError(
+                        f"flow {flow_id} has no checked-in version to publish; check it in first"
+                    )
+                version = checked_in[-1]
+            self.flows[flow_id] = replace(flow, published_version=version.id)
+            self.published_at[flow_id] = self.clock.now()
+        return version
 
     def purge_expired(self) -> None:
         """Forget executions older than both the history and the execution-detail retention.

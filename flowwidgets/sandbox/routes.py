@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -86,6 +87,12 @@ class ApiRoutes:
                 "/api/v2/flows/instances/query",
                 "architect:flowInstance:search",
                 self.query_instances,
+            ),
+            route(
+                "POST",
+                "/api/v2/flows/actions/publish",
+                "architect:flow:publish",
+                self.publish_flow,
             ),
             route("GET", "/api/v2/flows/{flowId}", "architect:flow:view", self.get_flow),
             route(
@@ -289,6 +296,34 @@ class ApiRoutes:
                 f"Version {call.path_params['versionId']} of flow {flow.id} was not found."
             )
         return json_response(self.version_body(flow, version), call)
+
+    async def publish_flow(self, call: Call) -> Response:
+        """Publish a flow for POST /api/v2/flows/actions/publish and return an Operation."""
+        assert call.token is not None
+        flow_id = call.first("flow")
+        if not flow_id:
+            raise bad_request(
+                "Query parameter flow is missing; send the id of the flow to publish."
+            )
+        self.visible_flow(call, flow_id)
+        try:
+            self.org.publish(flow_id, call.first("version") or None)
+        except ValueError as error:
+            raise bad_request(f"The flow cannot be published: {error}.") from None
+
+        client = call.token.client
+        # NOTE: the response is guessed. The real Operation also has in-progress statuses
+        # (STARTED, PENDING_GENERATION), so the real API may return before publishing ends.
+        body = {
+            "id": str(uuid.uuid4()),
+            "complete": True,
+            "client": entity_ref(
+                client.client_id, client.name, f"/api/v2/oauth/clients/{client.client_id}"
+            ),
+            "actionName": "PUBLISH",
+            "actionStatus": "SUCCESS",
+        }
+        return json_response(body, call)
 
     # -- executions -----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from sandbox_support import SEED_FLOW_ID, bearer, http_client, scenario
+from sandbox_support import SEED_FLOW_ID, bearer, http_client, scenario, workflow
 
 from flowwidgets.sandbox import Sandbox
 from flowwidgets.sandbox.wire import iso
@@ -308,3 +308,83 @@ async def test_aggregates_respect_divisions() -> None:
 
     assert everything.json()["results"][0]["data"][0]["metrics"][0]["stats"]["count"] == 1
     assert limited.json() == {}
+
+
+async def test_publish_action_starts_history_capture() -> None:
+    sandbox = Sandbox.from_scenario("c07-not-republished", speed=0)
+
+    async with http_client(sandbox) as http:
+        headers = await bearer(http, sandbox)
+        before = await http.get(f"/api/v2/flows/{C07_FLOW_ID}", headers=headers)
+        sandbox.clock.advance(60)
+        published = await http.post(
+            "/api/v2/flows/actions/publish", params={"flow": C07_FLOW_ID}, headers=headers
+        )
+        after = await http.get(f"/api/v2/flows/{C07_FLOW_ID}", headers=headers)
+        execution_id = await launch_and_finish(http, sandbox, headers, C07_FLOW_ID)
+        history = await http.post(
+            "/api/v2/flows/instances/query", json=by_flow(C07_FLOW_ID), headers=headers
+        )
+
+    operation = published.json()
+    before_version = before.json()["publishedVersion"]
+    after_version = after.json()["publishedVersion"]
+    assert published.status_code == 200
+    assert operation["actionName"] == "PUBLISH"
+    assert operation["actionStatus"] == "SUCCESS"
+    assert operation["complete"] is True
+    assert operation["client"]["id"] == sandbox.default_client.client_id
+    assert after_version["id"] == before_version["id"]
+    assert after_version["datePublished"] > before_version["datePublished"]
+    assert [record["id"] for record in history.json()["entities"]] == [execution_id]
+
+
+async def test_publish_action_publishes_checked_in_version() -> None:
+    flow = workflow(SEED_FLOW_ID, "Web form follow-up")
+    flow["versions"].append({**flow["versions"][0], "id": "2.0", "type": "CHECKIN"})
+    flow["versions"].append({**flow["versions"][0], "id": "3.0", "type": "SAVE"})
+    sandbox = Sandbox.from_scenario(scenario(flows=[flow]))
+
+    async with http_client(sandbox) as http:
+        headers = await bearer(http, sandbox)
+        saved_only = await http.post(
+            "/api/v2/flows/actions/publish",
+            params={"flow": SEED_FLOW_ID, "version": "3.0"},
+            headers=headers,
+        )
+        published = await http.post(
+            "/api/v2/flows/actions/publish", params={"flow": SEED_FLOW_ID}, headers=headers
+        )
+        flow_body = await http.get(f"/api/v2/flows/{SEED_FLOW_ID}", headers=headers)
+        launched = await http.post(
+            "/api/v2/flows/executions",
+            json={"flowId": SEED_FLOW_ID, "inputData": {"Flow.email": "a@b.c"}},
+            headers=headers,
+        )
+
+    assert saved_only.status_code == 400
+    assert "check it in" in saved_only.json()["message"]
+    assert published.status_code == 200
+    assert flow_body.json()["publishedVersion"]["id"] == "2.0"
+    assert launched.json()["flowVersion"]["id"] == "2.0"
+
+
+async def test_publish_action_rejects_bad_requests() -> None:
+    sandbox = Sandbox.from_scenario("healthy", speed=0)
+
+    async with http_client(sandbox) as http:
+        headers = await bearer(http, sandbox)
+        missing = await http.post("/api/v2/flows/actions/publish", headers=headers)
+        unknown = await http.post(
+            "/api/v2/flows/actions/publish", params={"flow": "no-such-flow"}, headers=headers
+        )
+        limited = await bearer(http, sandbox, "launch-only-client")
+        forbidden = await http.post(
+            "/api/v2/flows/actions/publish", params={"flow": SEED_FLOW_ID}, headers=limited
+        )
+
+    assert missing.status_code == 400
+    assert "flow" in missing.json()["message"]
+    assert unknown.status_code == 404
+    assert forbidden.status_code == 403
+    assert forbidden.json()["messageParams"] == {"permission": "architect:flow:publish"}
