@@ -6,9 +6,10 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
@@ -16,6 +17,7 @@ from flowwidgets.api import (
     ApiError,
     AuthError,
     Execution,
+    ExecutionHistoryRecord,
     Flow,
     FlowVersion,
     LaunchResult,
@@ -28,8 +30,13 @@ from flowwidgets.api.errors import ApiConnectionError, UnauthorizedError
 from flowwidgets.diagnose._match import quote_list
 from flowwidgets.diagnose.findings import Finding, Severity, make_finding
 from flowwidgets.diagnose.inputs import check_inputs
-from flowwidgets.diagnose.launch_body import LaunchIntent, read_launch_body
-from flowwidgets.diagnose.offline import check_request, check_response
+from flowwidgets.diagnose.launch_body import LaunchIntent
+from flowwidgets.diagnose.offline import (
+    check_request,
+    check_response,
+    launch_intent,
+    request_flow_id,
+)
 from flowwidgets.diagnose.parse import (
     ObservedRequest,
     ObservedResponse,
@@ -37,7 +44,12 @@ from flowwidgets.diagnose.parse import (
     parse_response,
 )
 from flowwidgets.diagnose.report import Report
-from flowwidgets.diagnose.routes import LAUNCH_PATH, region_domains
+from flowwidgets.diagnose.routes import (
+    FLOW_EXECUTION_AGGREGATES_PATH,
+    HISTORY_QUERY_PATH,
+    LAUNCH_PATH,
+    region_domains,
+)
 
 if TYPE_CHECKING:
     from flowwidgets.api import GenesysClient
@@ -80,6 +92,27 @@ class _State:
     version: FlowVersion | None = None
     input_findings: list[Finding] = field(default_factory=list)
     response_findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class _HistoryCheck:
+    """One execution-history query for a flow: what was sent, how many records came back."""
+
+    flow_id: str
+    query: dict[str, Any]
+    returned: int
+    match: ExecutionHistoryRecord | None
+    failed: bool = False
+
+
+@dataclass
+class _AnalyticsCheck:
+    """One nFlowExecutions query for a flow over a UTC interval, and the count it returned."""
+
+    flow_id: str
+    interval: str
+    count: int
+    failed: bool = False
 
 
 class Doctor:
@@ -139,11 +172,8 @@ class Doctor:
             request = json.dumps(request)
         observed = parse_request(request) if isinstance(request, (str, bytes)) else request
         seen = parse_response(response) if isinstance(response, (str, bytes)) else response
-        intent = (
-            read_launch_body(observed.body)
-            if observed and isinstance(observed.body, dict)
-            else None
-        )
+        # Only a launch has a launch body; a query or listing has no inputs to check.
+        intent = launch_intent(observed)
         report = Report(context=self._initial_context(observed))
         state = _State(report=report, request=observed, intent=intent)
 
@@ -153,12 +183,10 @@ class Doctor:
         ]
         report.extend(finding for finding in offline if not finding.code.startswith("inputs."))
 
-        flow_id = flow_id or (
-            intent.flow_id if intent and isinstance(intent.flow_id, str) else None
-        )
+        flow_id = flow_id or request_flow_id(observed)
         if flow_id:
             report.context["flow_id"] = flow_id
-        response_findings = check_response(seen) if seen is not None else []
+        response_findings = check_response(seen, observed) if seen is not None else []
         state.response_findings = response_findings
 
         if self.client is None:
@@ -212,7 +240,7 @@ class Doctor:
         if execution_id:
             report.context["execution_id"] = execution_id
             # An execution given by id is explained as it is now; only the doctor's own launch
-            # is followed, so that callers such as widgets never wait or move a sandbox clock.
+            # is followed and waited for.
             execution = await self._find_execution(state, execution_id)
             if execution is not None and not flow_id:
                 flow_id = execution.flow_id
@@ -228,15 +256,17 @@ class Doctor:
 
         if execution is not None:
             report.extend(self._explain_outcome(state, execution))
+            await self._check_given_visibility(state, execution)
         elif not execution_id and not launch:
             accepted = next((f for f in response_findings if f.code == "response.accepted"), None)
             if accepted is not None and accepted.evidence.get("execution_id"):
                 found = await self._find_execution(state, str(accepted.evidence["execution_id"]))
                 if found is not None:
                     report.extend(self._explain_outcome(state, found))
+                    await self._check_given_visibility(state, found)
 
         if launch:
-            await self._launch(state, force)
+            await self._launch(state, force, flow_id)
 
     # Identity and region.
 
@@ -549,8 +579,8 @@ class Doctor:
                     f"Execution {execution.id} completed "
                     f"({execution.completion_reason or 'no reason given'}) with outputs "
                     f"{sorted(execution.output_data) or 'none'}.",
-                    "Nothing to fix in the run itself; if it is not visible elsewhere, see the "
-                    "history and analytics findings.",
+                    "Nothing to fix in the run itself. If it is not visible elsewhere, the "
+                    "history.* and analytics.* findings say why.",
                     {**evidence, "output_data": execution.output_data},
                 )
             ]
@@ -637,23 +667,12 @@ class Doctor:
 
     # Launch.
 
-    async def _launch(self, state: _State, force: bool) -> None:
+    async def _launch(self, state: _State, force: bool, flow_id: str | None) -> None:
         assert self.client is not None
         report = state.report
         intent = state.intent
         if intent is None or not isinstance(intent.flow_id, str) or not intent.flow_id:
-            report.extend(
-                [
-                    make_finding(
-                        "execution.launch-skipped",
-                        "The doctor did not launch: the request has no JSON body with a flowId, "
-                        "so there is nothing to send.",
-                        "Fix the errors above, or pass --flow-id to check a flow without "
-                        "launching.",
-                        {"reason": "no flowId"},
-                    )
-                ]
-            )
+            report.extend([_launch_skipped_without_body(state, flow_id)])
             return
         blockers = sorted({f.code for f in report.findings if f.code in _LAUNCH_BLOCKERS})
         if blockers and not force:
@@ -670,7 +689,7 @@ class Doctor:
             )
             return
 
-        started = datetime.now(timezone.utc)
+        started = self._now()
         try:
             answer = await self._call(
                 state,
@@ -708,7 +727,8 @@ class Doctor:
                     "execution.launched",
                     f"The doctor launched the body as sent: execution {result.id} named "
                     f"{result.name!r} runs flow version {result.flow_version_id}.",
-                    "Nothing to do; the findings below explain how it ended and where it shows.",
+                    "Nothing to do. The execution.* finding about this id says how it ended, "
+                    "and the history.* and analytics.* findings say where it shows.",
                     {
                         "execution_id": result.id,
                         "name": result.name,
@@ -724,7 +744,7 @@ class Doctor:
         report.extend(self._explain_outcome(state, execution))
         if execution.is_terminal:
             launched = execution.date_launched or started
-            await self._check_visibility(state, execution, launched)
+            await self._check_visibility(state, execution, launched, wait=True)
 
     async def _follow(self, state: _State, execution_id: str) -> Execution | None:
         assert self.client is not None
@@ -737,66 +757,218 @@ class Doctor:
             execution = await self._call(state, self.client.get_execution(execution_id))
         return execution
 
+    async def _check_given_visibility(self, state: _State, execution: Execution) -> None:
+        # An execution the doctor did not launch is queried once, without waiting, so that
+        # callers such as widgets never wait or move a sandbox clock.
+        if execution.is_terminal and execution.date_launched is not None:
+            await self._check_visibility(state, execution, execution.date_launched, wait=False)
+
     async def _check_visibility(
-        self, state: _State, execution: Execution, launched: datetime
+        self, state: _State, execution: Execution, launched: datetime, *, wait: bool
     ) -> None:
+        """Report whether a finished execution shows in execution history and in analytics.
+
+        Queries POST /api/v2/flows/instances/query and POST
+        /api/v2/analytics/flowexecutions/aggregates/query. With ``wait`` both are polled with
+        backoff until ``analytics_wait`` seconds have passed. On the sandbox the doctor advances
+        the sandbox clock instead of sleeping. Without ``wait`` each is queried once.
+        """
         assert self.client is not None
+        report = state.report
         flow_id = execution.flow_id or (state.flow.id if state.flow else None)
         if flow_id is None:
             return
-        history_on = state.report.context.get(
-            "execution_data"
-        ) == "enabled" and not state.report.by_code("history.not-republished")
-        in_history = not history_on
-        counted = False
+        blocker = next(
+            (
+                finding
+                for finding in report.findings
+                if finding.code in ("history.disabled", "history.not-republished")
+            ),
+            None,
+        )
+
+        history: _HistoryCheck | None = None
+        analytics: _AnalyticsCheck | None = None
+        budget = self.analytics_wait if wait else 0.0
         waited, delay = 0.0, 5.0
         while True:
-            if not in_history:
-                in_history = await self._in_history(state, flow_id, execution, launched)
-            if not counted:
-                counted = await self._counted(state, flow_id, launched)
-            if (in_history and counted) or waited >= self.analytics_wait:
+            if history is None or (history.match is None and blocker is None):
+                history = await self._query_history(state, flow_id, execution, launched)
+            if analytics is None or not analytics.count:
+                analytics = await self._query_analytics(state, flow_id, launched)
+            history_done = history.match is not None or blocker is not None or history.failed
+            analytics_done = bool(analytics.count) or analytics.failed
+            if (history_done and analytics_done) or waited >= budget:
                 break
-            await self._wait(delay)
-            waited += delay
+            step = min(delay, budget - waited)
+            await self._wait(step)
+            waited += step
             delay = min(delay * 2, 60.0)
 
-        if not in_history:
-            state.report.extend(
-                [
-                    make_finding(
-                        "history.not-yet-visible",
-                        f"Execution {execution.id} was not returned by POST "
-                        f"/api/v2/flows/instances/query after {waited:.0f} s, although execution "
-                        "data is on and the flow was republished.",
-                        "Query again later, narrowed by FlowId and FlowStartDateTime; a query "
-                        "returns at most 200 records and not necessarily the newest.",
-                        {"execution_id": execution.id, "waited_seconds": waited},
-                    )
-                ]
-            )
-        if not counted:
-            state.report.extend(
-                [
-                    make_finding(
-                        "analytics.not-yet-visible",
-                        f"nFlowExecutions for flow {flow_id} from {launched:%Y-%m-%d %H:%M:%S} UTC "
-                        f"did not count the execution after {waited:.0f} s; flow-execution "
-                        "analytics lag behind launches.",
-                        "Query POST /api/v2/analytics/flowexecutions/aggregates/query again later "
-                        "with a UTC interval that covers the launch time, grouped by flowId.",
-                        {
-                            "execution_id": execution.id,
-                            "flow_id": flow_id,
-                            "waited_seconds": waited,
-                        },
-                    )
-                ]
-            )
+        report.extend(self._history_findings(state, execution, history, blocker, waited))
+        report.extend(self._analytics_findings(state, execution, analytics, launched, waited))
+        report.extend(self._query_coverage(state, execution, launched))
 
-    async def _in_history(
+    def _history_findings(
+        self,
+        state: _State,
+        execution: Execution,
+        history: _HistoryCheck,
+        blocker: Finding | None,
+        waited: float,
+    ) -> list[Finding]:
+        evidence: dict[str, Any] = {
+            "execution_id": execution.id,
+            "query": history.query,
+            "records_returned": history.returned,
+        }
+        if history.failed:
+            return []
+        if history.match is not None:
+            record = history.match
+            return [
+                make_finding(
+                    "history.visible",
+                    f"Execution {execution.id} is in execution history: POST "
+                    f"{HISTORY_QUERY_PATH} for flow {record.flow_id or history.flow_id} returned "
+                    "it "
+                    f"(started {_utc(record.start)}, ended {_utc(record.end)}, version "
+                    f"{record.flow_version or 'unknown'}).",
+                    "Nothing to do; this query finds the run in execution history.",
+                    {**evidence, "record": record.raw},
+                )
+            ]
+        if blocker is not None:
+            # The setting finding already explains why; add the execution it hides.
+            amended = replace(
+                blocker,
+                detail=f"{blocker.detail} Execution {execution.id} is therefore not in execution "
+                f"history either: POST {HISTORY_QUERY_PATH} returned "
+                + (
+                    f"{history.returned} record(s) for the flow, none of them this run."
+                    if history.returned
+                    else "no record for the flow."
+                ),
+                evidence={**blocker.evidence, **evidence},
+            )
+            findings = state.report.findings
+            findings[findings.index(blocker)] = amended
+            return []
+        return [
+            make_finding(
+                "history.not-yet-visible",
+                f"Execution {execution.id} was not returned by POST {HISTORY_QUERY_PATH} "
+                + (f"after waiting {waited:.0f} s" if waited else "yet")
+                + ", although execution data is on and the flow was republished after it was "
+                "turned on.",
+                "Query again in a few minutes, narrowed by FlowId and FlowStartDateTime; a query "
+                "returns at most 200 records and not necessarily the newest.",
+                {**evidence, "waited_seconds": waited},
+            )
+        ]
+
+    def _analytics_findings(
+        self,
+        state: _State,
+        execution: Execution,
+        analytics: _AnalyticsCheck,
+        launched: datetime,
+        waited: float,
+    ) -> list[Finding]:
+        if analytics.failed:
+            return []
+        evidence: dict[str, Any] = {
+            "execution_id": execution.id,
+            "flow_id": analytics.flow_id,
+            "metric": "nFlowExecutions",
+            "interval": analytics.interval,
+            "time_zone": "UTC",
+            "count": analytics.count,
+            "launched": launched.isoformat(),
+        }
+        if analytics.count:
+            return [
+                make_finding(
+                    "analytics.visible",
+                    f"Flow-execution analytics count {analytics.count} execution(s) of flow "
+                    f"{analytics.flow_id} in the UTC interval {analytics.interval}, which "
+                    f"contains the launch of execution {execution.id} at {_utc(launched)}.",
+                    "Nothing to do; query with a UTC interval that contains the launch time to "
+                    "see it counted.",
+                    evidence,
+                )
+            ]
+        now = self._now()
+        # NOTE: how long flow-execution analytics lag behind a launch is not documented;
+        # analytics_wait is the doctor's guess of an upper bound.
+        check_after = max(launched + timedelta(seconds=self.analytics_wait), now)
+        if check_after <= now:
+            check_after = now + timedelta(minutes=15)
+        age = (now - launched).total_seconds()
+        waited_text = (
+            f"after the doctor waited {waited:.0f} s"
+            if waited
+            else f"{age:.0f} s after the launch (the doctor did not wait)"
+        )
+        return [
+            make_finding(
+                "analytics.not-yet-visible",
+                f"nFlowExecutions for flow {analytics.flow_id} in the UTC interval "
+                f"{analytics.interval}, which contains the launch of execution {execution.id} at "
+                f"{_utc(launched)}, counted nothing {waited_text}. Flow-execution analytics "
+                "lag behind launches.",
+                f"Check again after {check_after:%Y-%m-%d %H:%M} UTC with POST "
+                f"{FLOW_EXECUTION_AGGREGATES_PATH}, a UTC interval that contains the launch time "
+                "and a flowId filter.",
+                {
+                    **evidence,
+                    "waited_seconds": waited,
+                    "check_after": check_after.isoformat(),
+                },
+            )
+        ]
+
+    def _query_coverage(
+        self, state: _State, execution: Execution, launched: datetime
+    ) -> list[Finding]:
+        """Check that the person's own aggregates query, when given, contains the launch time."""
+        observed = state.request
+        if observed is None or not isinstance(observed.body, dict):
+            return []
+        if not (observed.path or "").endswith(FLOW_EXECUTION_AGGREGATES_PATH):
+            return []
+        interval = observed.body.get("interval")
+        zone_name = observed.body.get("timeZone") or "UTC"
+        bounds = _interval_bounds(interval, zone_name)
+        if bounds is None or bounds[0] <= launched < bounds[1]:
+            return []
+        start, end = bounds
+        suggested = (
+            f"{launched - timedelta(hours=1):%Y-%m-%dT%H:00:00.000Z}/"
+            f"{launched + timedelta(hours=1):%Y-%m-%dT%H:00:00.000Z}"
+        )
+        return [
+            make_finding(
+                "analytics.wrong-interval",
+                f"The analytics query's interval {interval!r} (timeZone {zone_name}) covers "
+                f"{_utc(start)} to {_utc(end)}, which does not contain the launch of execution "
+                f"{execution.id} at {_utc(launched)}, so the query cannot count it.",
+                f'Send an interval in UTC that contains the launch, e.g. "{suggested}", with '
+                '"timeZone": "UTC".',
+                {
+                    "interval": interval,
+                    "time_zone": zone_name,
+                    "interval_start": start.isoformat(),
+                    "interval_end": end.isoformat(),
+                    "launched": launched.isoformat(),
+                    "suggested_interval": suggested,
+                },
+            )
+        ]
+
+    async def _query_history(
         self, state: _State, flow_id: str, execution: Execution, launched: datetime
-    ) -> bool:
+    ) -> _HistoryCheck:
         assert self.client is not None
         since = (launched - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         query = {
@@ -811,28 +983,36 @@ class Doctor:
         }
         records = await self._call(state, self.client.query_flow_instances(query))
         if records is None:
-            return True  # the call failed, and its finding gives the reason
-        return any(
-            record.id == execution.id or (execution.name and record.name == execution.name)
-            for record in records
+            # The call failed, and its finding gives the reason.
+            return _HistoryCheck(flow_id, query, 0, None, failed=True)
+        match = next(
+            (
+                record
+                for record in records
+                if record.id == execution.id or (execution.name and record.name == execution.name)
+            ),
+            None,
         )
+        return _HistoryCheck(flow_id, query, len(records), match)
 
-    async def _counted(self, state: _State, flow_id: str, launched: datetime) -> bool:
+    async def _query_analytics(
+        self, state: _State, flow_id: str, launched: datetime
+    ) -> _AnalyticsCheck:
         assert self.client is not None
-        now = self._now()
-        start = launched - timedelta(minutes=1)
-        end = max(now, launched) + timedelta(minutes=1)
+        start = launched.replace(second=0, microsecond=0) - timedelta(minutes=1)
+        end = launched.replace(second=0, microsecond=0) + timedelta(minutes=2)
         interval = f"{start:%Y-%m-%dT%H:%M:%S.000Z}/{end:%Y-%m-%dT%H:%M:%S.000Z}"
         flow_filter = {"type": "and", "predicates": [{"dimension": "flowId", "value": flow_id}]}
         result = await self._call(
             state,
             self.client.query_flow_execution_aggregates(
-                interval, group_by=["flowId"], filter=flow_filter
+                interval, group_by=["flowId"], filter=flow_filter, time_zone="UTC"
             ),
         )
         if result is None:
-            return True
-        return sum(row.count or 0 for row in result.rows if row.metric == "nFlowExecutions") > 0
+            return _AnalyticsCheck(flow_id, interval, 0, failed=True)
+        count = sum(row.count or 0 for row in result.rows if row.metric == "nFlowExecutions")
+        return _AnalyticsCheck(flow_id, interval, count)
 
     # Plumbing.
 
@@ -998,6 +1178,32 @@ def _variable_in(info: dict[str, Any]) -> str | None:
     return None
 
 
+def _utc(moment: datetime | None) -> str:
+    if moment is None:
+        return "unknown"
+    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _interval_bounds(interval: Any, zone_name: Any) -> tuple[datetime, datetime] | None:
+    """Read an ISO-8601 ``start/end`` interval as UTC, reading ends without offset in a zone."""
+    if not isinstance(interval, str) or interval.count("/") != 1:
+        return None
+    try:
+        zone = ZoneInfo(str(zone_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    ends = []
+    for part in interval.split("/"):
+        try:
+            moment = datetime.fromisoformat(part.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        ends.append(moment.astimezone(timezone.utc))
+    return ends[0], ends[1]
+
+
 def _version_date(version: FlowVersion | None) -> datetime | None:
     if version is None:
         return None
@@ -1018,6 +1224,51 @@ def _launch_outcome_unknown(intent: LaunchIntent, reason: str) -> Finding:
         "Look for the execution in execution history or flow-execution analytics before launching "
         "again.",
         {"flow_id": intent.flow_id, "name": intent.name},
+    )
+
+
+def _launch_skipped_without_body(state: _State, flow_id: str | None) -> Finding:
+    """Explain why there is nothing to launch, in terms of what the caller gave."""
+    observed = state.request
+    given = f" {flow_id}" if flow_id else ""
+    if observed is None:
+        detail = (
+            "The doctor did not launch: no request was given, so there is no launch body to "
+            "send. The doctor launches only a body as sent"
+            + (f"; the flow id{given} only selects the flow to check." if flow_id else ".")
+        )
+        fix = (
+            "Pass the launch body with --request FILE (a JSON object with flowId and inputData) "
+            "together with --launch."
+        )
+        reason = "no request"
+    elif state.intent is None:
+        why = f" ({observed.body_error})" if observed.body_error else ""
+        detail = (
+            f"The doctor did not launch: the request has no JSON object body{why}, so there is "
+            "nothing to send."
+        )
+        fix = "Send the body as one JSON object with flowId and inputData, then launch again."
+        reason = "no JSON body"
+    else:
+        detail = "The doctor did not launch: the request body has no flowId" + (
+            f", and the flow id{given} given separately is not added to it, because the doctor "
+            "launches only the body as sent."
+            if flow_id
+            else ", so the launch API cannot know which flow to run."
+        )
+        fix = (
+            f'Add "flowId": "{flow_id}" to the body and run the doctor again with --launch.'
+            if flow_id
+            else 'Add "flowId": "<the workflow\'s id>" to the body and run the doctor again '
+            "with --launch."
+        )
+        reason = "no flowId"
+    return make_finding(
+        "execution.launch-skipped",
+        detail,
+        fix,
+        {"reason": reason, "flow_id": flow_id},
     )
 
 

@@ -324,10 +324,22 @@ CATALOGUE: dict[str, CatalogueEntry] = _entries(
         "the published version is older than the execution-data setting change",
     ),
     (
+        "history.visible",
+        I,
+        "The execution is in execution history",
+        "the instances query returns the execution, queried by FlowId and FlowStartDateTime",
+    ),
+    (
         "history.not-yet-visible",
         W,
         "The execution is not in execution history yet",
         "the instances query does not return an execution the doctor launched",
+    ),
+    (
+        "analytics.visible",
+        I,
+        "The execution is counted in flow-execution analytics",
+        "nFlowExecutions counts executions of the flow in a UTC interval that contains the launch",
     ),
     (
         "analytics.not-yet-visible",

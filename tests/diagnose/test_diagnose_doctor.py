@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -111,8 +113,149 @@ async def test_doctor_launch_completes_and_is_counted() -> None:
             launch=True,
         )
 
-    assert report.codes == ["execution.launched", "execution.completed"]
+    assert report.codes == [
+        "execution.launched",
+        "execution.completed",
+        "history.visible",
+        "analytics.visible",
+    ]
     assert not report.has_errors
+
+
+async def test_doctor_launch_visibility_evidence() -> None:
+    org = workflow_scenario(
+        flow_id=FLOW_ID,
+        inputs=INPUTS,
+        execution_data={"enabled": True, "enabled_at": -172800},
+        analytics={"lag_seconds": 120},
+    )
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(
+            request=launch_body(**{"Flow.address": "a@example.com", "Flow.attempts": 2}),
+            launch=True,
+        )
+
+    execution_id = report.context["execution_id"]
+    history = report.by_code("history.visible")[0]
+    assert history.evidence["record"]["id"] == execution_id
+    assert history.evidence["query"]["query"][0]["and"][0]["value"] == FLOW_ID
+    counted = report.by_code("analytics.visible")[0]
+    assert counted.evidence["count"] == 1
+    assert counted.evidence["time_zone"] == "UTC"
+    assert counted.evidence["interval"].endswith("Z")
+    assert "waited" not in counted.detail
+
+
+async def test_doctor_launch_visibility_history_disabled() -> None:
+    org = workflow_scenario(flow_id=FLOW_ID, inputs=INPUTS, analytics={"lag_seconds": 30})
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(
+            request=launch_body(**{"Flow.address": "a@example.com", "Flow.attempts": 2}),
+            launch=True,
+        )
+
+    execution_id = report.context["execution_id"]
+    disabled = report.by_code("history.disabled")
+    assert len(disabled) == 1
+    assert disabled[0].evidence["execution_id"] == execution_id
+    assert execution_id in disabled[0].detail
+    assert "history.visible" not in report.codes
+    assert "history.not-yet-visible" not in report.codes
+    assert "analytics.visible" in report.codes
+
+
+async def test_doctor_launch_visibility_not_republished() -> None:
+    org = workflow_scenario(
+        flow_id=FLOW_ID,
+        inputs=INPUTS,
+        execution_data={"enabled": True, "enabled_at": -3600},
+    )
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(
+            request=launch_body(**{"Flow.address": "a@example.com", "Flow.attempts": 2}),
+            launch=True,
+        )
+
+    stale = report.by_code("history.not-republished")
+    assert len(stale) == 1
+    assert stale[0].evidence["execution_id"] == report.context["execution_id"]
+    assert "history.visible" not in report.codes
+
+
+async def test_doctor_execution_id_checks_visibility() -> None:
+    org = workflow_scenario(
+        flow_id=FLOW_ID,
+        inputs=INPUTS,
+        execution_data={"enabled": True, "enabled_at": -172800},
+        analytics={"lag_seconds": 120},
+    )
+    body = launch_body(**{"Flow.address": "a@example.com", "Flow.attempts": 2})
+
+    async with sandbox_client(org) as client:
+        launched = await client.launch_flow(FLOW_ID, input_data=body["inputData"])
+        client.sandbox.clock.advance(600)
+        report = await Doctor(client).run(execution_id=launched.id)
+
+    assert "history.visible" in report.codes
+    assert report.by_code("analytics.visible")[0].evidence["execution_id"] == launched.id
+
+
+async def test_doctor_execution_id_not_yet_counted() -> None:
+    org = workflow_scenario(
+        flow_id=FLOW_ID,
+        inputs=INPUTS,
+        execution_data={"enabled": True, "enabled_at": -172800},
+        analytics={"lag_seconds": 3600},
+    )
+    body = launch_body(**{"Flow.address": "a@example.com", "Flow.attempts": 2})
+
+    async with sandbox_client(org) as client:
+        launched = await client.launch_flow(FLOW_ID, input_data=body["inputData"])
+        client.sandbox.clock.advance(60)
+        report = await Doctor(client).run(execution_id=launched.id)
+
+    lagging = report.by_code("analytics.not-yet-visible")
+    assert len(lagging) == 1
+    assert lagging[0].evidence["waited_seconds"] == 0
+    assert "check_after" in lagging[0].evidence
+    assert "Check again after" in lagging[0].fix
+
+
+async def test_doctor_user_query_misses_launch() -> None:
+    org = workflow_scenario(
+        flow_id=FLOW_ID,
+        inputs=INPUTS,
+        execution_data={"enabled": True, "enabled_at": -172800},
+        analytics={"lag_seconds": 10},
+    )
+    body = launch_body(**{"Flow.address": "a@example.com", "Flow.attempts": 2})
+
+    async with sandbox_client(org) as client:
+        launched = await client.launch_flow(FLOW_ID, input_data=body["inputData"])
+        client.sandbox.clock.advance(120)
+        day = client.sandbox.clock.now() - timedelta(days=2)
+        query = {
+            "interval": f"{day:%Y-%m-%dT00:00:00}/{day:%Y-%m-%dT23:59:59}",
+            "timeZone": "America/New_York",
+            "metrics": ["nFlowExecutions"],
+        }
+        request = (
+            "POST https://api.mypurecloud.com/api/v2/analytics/flowexecutions/aggregates/query\n"
+            "Content-Type: application/json\n\n" + json.dumps(query)
+        )
+        report = await Doctor(client).run(request=request, execution_id=launched.id)
+
+    wrong = [
+        finding
+        for finding in report.by_code("analytics.wrong-interval")
+        if "launched" in finding.evidence
+    ]
+    assert len(wrong) == 1
+    assert wrong[0].evidence["time_zone"] == "America/New_York"
+    assert launched.id in wrong[0].detail
 
 
 async def test_doctor_analytics_lag_reported() -> None:
@@ -291,3 +434,40 @@ async def test_doctor_launch_outcome_unknown() -> None:
     assert "execution.launch-unknown" in report.codes
     assert report.codes[-1] == "doctor.connection-failed"
     assert len(sandbox.executions) == 1
+
+
+async def test_doctor_launch_skipped_without_request() -> None:
+    async with sandbox_client("seed") as client:
+        report = await Doctor(client).run(flow_id=SEED_FLOW, launch=True)
+
+    skipped = report.by_code("execution.launch-skipped")
+    assert len(skipped) == 1
+    assert skipped[0].evidence["reason"] == "no request"
+    assert "no request was given" in skipped[0].detail
+    assert "pass --flow-id" not in skipped[0].fix
+    assert client.sandbox.executions == {}
+
+
+async def test_doctor_launch_skipped_flow_id_given() -> None:
+    async with sandbox_client("seed") as client:
+        report = await Doctor(client).run(
+            request='{"inputData": {}}', flow_id=SEED_FLOW, launch=True
+        )
+
+    skipped = report.by_code("execution.launch-skipped")[0]
+    assert skipped.evidence["reason"] == "no flowId"
+    assert "pass --flow-id" not in skipped.fix
+    assert f'"flowId": "{SEED_FLOW}"' in skipped.fix
+
+
+async def test_doctor_launched_note_order_free() -> None:
+    org = workflow_scenario(flow_id=FLOW_ID, inputs=INPUTS)
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(
+            request=launch_body(**{"Flow.address": "a", "Flow.attempts": 1}), launch=True
+        )
+
+    launched = report.by_code("execution.launched")[0]
+    assert "below" not in launched.fix
+    assert "above" not in launched.fix
