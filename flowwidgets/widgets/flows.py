@@ -12,7 +12,7 @@ import traitlets
 from flowwidgets.widgets._base import ErrorArea, TaskRunner, guard_callback, org_badge_html
 
 if TYPE_CHECKING:
-    from flowwidgets.api import Flow, GenesysClient, InputSchema
+    from flowwidgets.api import Flow, GenesysClient, InputSchema, RetryWait
 
 #: Flow types the launch API runs (``POST /api/v2/flows/executions``).
 # NOTE: the API documentation gives workflow only as an example ("such as"), so other
@@ -21,6 +21,11 @@ LAUNCHABLE_TYPES = frozenset({"WORKFLOW"})
 
 ALL_TYPES = "all types"
 MAX_MATCHES = 200
+#: Flows per page the picker requests, so an org with thousands of flows needs
+#: fewer listing requests under a rate limit than with the API's default of 25.
+# NOTE: the real maximum pageSize of GET /api/v2/flows is unverified; 100 is assumed
+# to be accepted.
+LOAD_PAGE_SIZE = 100
 
 
 def flow_type(flow: Any) -> str:
@@ -133,8 +138,9 @@ def input_schema_html(schema: InputSchema | None) -> str:
 class FlowPicker(w.VBox):
     """Search the org's flows by name and type and show the selected flow's input schema.
 
-    All flows are loaded once (``GET /api/v2/flows``, paged by the client) and
-    filtered in memory; at most 200 matches are listed.
+    All flows are loaded once (``GET /api/v2/flows``, 100 per page) and
+    filtered in memory; at most 200 matches are listed. While the client waits
+    out a 429, the status line shows the wait.
     """
 
     selected_flow_id = traitlets.Unicode("", help="Id of the selected flow, empty when none is.")
@@ -218,7 +224,28 @@ class FlowPicker(w.VBox):
             )
         self.errors.clear()
         self.status.value = "<i>Loading flows...</i>"
-        flows = [flow async for flow in self.client.iter_flows(include_schemas=True)]
+        flows: list[Flow] = []
+        previous_on_wait = self.client.on_wait
+
+        def show_wait(wait: RetryWait) -> None:
+            if previous_on_wait is not None:
+                previous_on_wait(wait)
+            if wait.status == 429:
+                self.status.value = (
+                    f"<i>Loading flows: {len(flows)} loaded so far. Rate limited (HTTP 429): "
+                    f"waiting {wait.delay:.1f} s as Retry-After says.</i>"
+                )
+
+        self.client.on_wait = show_wait
+        try:
+            pages = self.client.iter_flows(include_schemas=True, page_size=LOAD_PAGE_SIZE)
+            async for flow in pages:
+                flows.append(flow)
+                if len(flows) % LOAD_PAGE_SIZE == 0:
+                    self.status.value = f"<i>Loading flows: {len(flows)} loaded so far...</i>"
+        finally:
+            if self.client.on_wait is show_wait:
+                self.client.on_wait = previous_on_wait
         self.set_flows(flows)
         return flows
 

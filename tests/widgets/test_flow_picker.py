@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flowwidgets.api import Flow
 from flowwidgets.widgets import FlowPicker, filter_flows
-from flowwidgets.widgets.flows import MAX_MATCHES, launch_problem, type_options
+from flowwidgets.widgets.flows import LOAD_PAGE_SIZE, MAX_MATCHES, launch_problem, type_options
 
 from .conftest import SEED_FLOW_ID
 
@@ -158,3 +158,33 @@ def test_flow_picker_repr_is_deterministic() -> None:
     picker.set_flows([make_flow(1), make_flow(2)])
 
     assert repr(picker) == "<FlowPicker 2 flows loaded, 2 shown>"
+
+
+async def test_flow_picker_loads_large_pages_under_rate_limit() -> None:
+    from flowwidgets.connect import connect
+    from flowwidgets.sandbox import Sandbox
+
+    sandbox = Sandbox.from_scenario("c06", speed=0)
+
+    async def sleep_in_scenario_time(seconds: float) -> None:
+        sandbox.clock.advance(seconds)
+
+    picker = FlowPicker()
+    statuses: list[str] = []
+    picker.status.observe(lambda change: statuses.append(change["new"]), "value")
+
+    async with connect(sandbox=sandbox, sleep=sleep_in_scenario_time) as client:
+        picker.client = client
+        flows = await picker.load()
+        on_wait_after_load = client.on_wait
+
+    listings = [entry for entry in sandbox.request_log if entry["path"] == "/api/v2/flows"]
+    answered = [entry for entry in listings if entry["status"] == 200]
+    limited = [entry for entry in listings if entry["status"] == 429]
+    assert len(flows) == 3000
+    assert len(answered) == 3000 // LOAD_PAGE_SIZE
+    assert all(("pageSize", str(LOAD_PAGE_SIZE)) in entry["query"] for entry in listings)
+    assert limited
+    assert any("Rate limited (HTTP 429)" in status for status in statuses)
+    assert on_wait_after_load is None
+    assert picker.flow_count == 3000
