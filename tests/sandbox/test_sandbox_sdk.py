@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ gc = pytest.importorskip("PureCloudPlatformClientV2")
 pytestmark = pytest.mark.sdk
 
 OUTDATED = "outdated_sdk_version"
+SANDBOX_DOC = Path(__file__).resolve().parents[2] / "docs" / "sandbox.md"
 
 
 def outdated_values(model: Any) -> list[str]:
@@ -112,3 +115,40 @@ def test_sdk_reads_error_body(architect: Any) -> None:
 
     assert caught.value.status == 404
     assert "not.found" in caught.value.body
+
+
+def test_sdk_publish_action_returns_operation(architect: Any, served: ServedSandbox) -> None:
+    before = served.sandbox.org.published_at[SEED_FLOW_ID]
+    served.sandbox.clock.advance(60)
+
+    operation = architect.post_flows_actions_publish(SEED_FLOW_ID)
+
+    assert operation.action_name == "PUBLISH"
+    assert operation.action_status == "SUCCESS"
+    assert operation.complete is True
+    assert served.sandbox.org.published_at[SEED_FLOW_ID] > before
+    assert outdated_values(operation) == []
+
+
+def test_sandbox_docs_sdk_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    text = SANDBOX_DOC.read_text(encoding="utf-8")
+    section = text[text.index("### The official Python SDK") :]
+    example = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert example is not None
+    # A fast clock lets the example's polling loop see the run finish at once.
+    sandbox = Sandbox.from_scenario("seed", speed=100)
+    previous_host = gc.configuration.host
+
+    with serve_in_thread(sandbox) as served:
+        code = example.group(1).replace("http://127.0.0.1:8765", served.url)
+        try:
+            exec(code, {})  # noqa: S102 - runs the repository's own documented example
+        finally:
+            gc.configuration.host = previous_host
+
+    assert "Web form follow-up COMPLETED" in capsys.readouterr().out
+    assert [entry["path"] for entry in sandbox.request_log][:3] == [
+        "/oauth/token",
+        "/api/v2/flows",
+        "/api/v2/flows/executions",
+    ]
