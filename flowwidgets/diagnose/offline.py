@@ -14,7 +14,10 @@ from flowwidgets.diagnose.parse import ObservedRequest, ObservedResponse
 from flowwidgets.diagnose.routes import (
     CONVERSATION_ANALYTICS_ROUTES,
     FLOW_EXECUTION_AGGREGATES_PATH,
+    HISTORY_QUERY_PATH,
+    KNOWN_ROUTES,
     LAUNCH_PATH,
+    TOKEN_PATH,
     closest_api_host,
     closest_route,
     find_route,
@@ -42,6 +45,10 @@ def check_request(observed: ObservedRequest) -> list[Finding]:
     findings.extend(_check_host(observed))
 
     path = observed.path
+    bare_route = body_route(observed.body) if path is None else None
+    if bare_route is not None:
+        findings.extend(_check_bare_body(observed, bare_route))
+        return findings
     if path is not None and path.rstrip("/") != LAUNCH_PATH:
         route_findings, is_launch = _check_other_route(observed, path)
         findings.extend(route_findings)
@@ -53,6 +60,99 @@ def check_request(observed: ObservedRequest) -> list[Finding]:
     body = _check_json_body(observed, findings)
     if body is not None:
         findings.extend(check_launch_body(read_launch_body(body)))
+    return findings
+
+
+def body_route(body: Any) -> str | None:
+    """Return the route a bare JSON body belongs to when it is not a launch body, else ``None``.
+
+    An analytics aggregates query has an ``interval`` with ``metrics``, ``groupBy`` or ``filter``;
+    an execution history query (CriteriaQuery) has a ``query`` list. A body with a ``flowId``
+    is always read as a launch body.
+    """
+    if not isinstance(body, dict) or "flowId" in body:
+        return None
+    if "interval" in body and any(key in body for key in ("metrics", "groupBy", "filter")):
+        return FLOW_EXECUTION_AGGREGATES_PATH
+    if isinstance(body.get("query"), list):
+        return HISTORY_QUERY_PATH
+    return None
+
+
+def is_launch(observed: ObservedRequest) -> bool:
+    """Return whether the request is a launch: the launch route, a bare launch body, or a path
+    so close to the launch route that it was most likely meant as one."""
+    path = observed.path
+    if path is None:
+        return body_route(observed.body) is None
+    path = path.rstrip("/")
+    if path == LAUNCH_PATH:
+        return True
+    if find_route(path) or find_route(path, CONVERSATION_ANALYTICS_ROUTES):
+        return False
+    return closest_route(path).template == LAUNCH_PATH
+
+
+def launch_intent(observed: ObservedRequest | None) -> LaunchIntent | None:
+    """Return the launch body of a launch request, or ``None`` for any other request."""
+    if observed is None or not isinstance(observed.body, dict) or not is_launch(observed):
+        return None
+    return read_launch_body(observed.body)
+
+
+def request_flow_id(observed: ObservedRequest | None) -> str | None:
+    """Return the flow a request is about: a launch's flowId, or the ``FlowId eq`` criterion of
+    an execution history query (POST /api/v2/flows/instances/query)."""
+    if observed is None or not isinstance(observed.body, dict):
+        return None
+    intent = launch_intent(observed)
+    if intent is not None:
+        return intent.flow_id if isinstance(intent.flow_id, str) else None
+    route = observed.path.rstrip("/") if observed.path else body_route(observed.body)
+    if route != HISTORY_QUERY_PATH:
+        return None
+    return _criteria_flow_id(observed.body.get("query"))
+
+
+def _criteria_flow_id(criteria: Any) -> str | None:
+    """Find ``{"key": "FlowId", "operator": "eq", "value": ...}`` in nested query criteria."""
+    if isinstance(criteria, list):
+        for item in criteria:
+            found = _criteria_flow_id(item)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(criteria, dict):
+        return None
+    value = criteria.get("value")
+    if (
+        str(criteria.get("key", "")).lower() == "flowid"
+        and str(criteria.get("operator", "eq")).lower() == "eq"
+        and isinstance(value, str)
+    ):
+        return value
+    for key in ("and", "or", "query"):
+        found = _criteria_flow_id(criteria.get(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _check_bare_body(observed: ObservedRequest, route_path: str) -> list[Finding]:
+    """Check a body given without URL that belongs to another route than the launch."""
+    route = find_route(route_path)
+    purpose = route.purpose if route else route_path
+    findings = [
+        make_finding(
+            "request.not-a-launch",
+            f"The body is a query for POST {route_path} (the route to {purpose}), not a launch "
+            "body, so it was checked as that query and launch checks were skipped.",
+            f"To check a launch, give the POST {LAUNCH_PATH} request that started the workflow.",
+            {"path": None, "route": route_path},
+        )
+    ]
+    if route_path == FLOW_EXECUTION_AGGREGATES_PATH:
+        findings.extend(_check_aggregates_query(observed, sent_to_endpoint=False))
     return findings
 
 
@@ -84,6 +184,9 @@ def _check_host(observed: ObservedRequest) -> list[Finding]:
         ]
 
     domains = region_domains()
+    is_token_request = (observed.path or "").rstrip("/") == TOKEN_PATH
+    if is_token_request:
+        return _check_token_host(host, domains)
     if host.startswith("api.") and host[4:] in domains:
         return []
 
@@ -114,18 +217,38 @@ def _check_host(observed: ObservedRequest) -> list[Finding]:
     ]
 
 
+def _check_token_host(host: str, domains: dict[str, str]) -> list[Finding]:
+    """Check the host of a token request: tokens come from login.<domain>/oauth/token."""
+    if host.startswith("login.") and host[6:] in domains:
+        return []
+    suggestion = closest_api_host(host)
+    login_host = "login." + suggestion[4:] if suggestion else None
+    where = f"https://{login_host}" if login_host else "https://login.<domain> of your org's region"
+    return [
+        make_finding(
+            "request.unknown-host",
+            f"The token request went to {host}, but tokens are issued only by the login host "
+            "login.<domain> of the org's region" + (f", here {login_host}." if login_host else "."),
+            f"Send the token request to {where}{TOKEN_PATH}.",
+            {"host": host, "suggestion": login_host},
+        )
+    ]
+
+
 def _check_other_route(observed: ObservedRequest, path: str) -> tuple[list[Finding], bool]:
     """Check a request to another route; the flag is true when it is a launch too."""
     conversation = find_route(path, CONVERSATION_ANALYTICS_ROUTES)
     if conversation is not None:
         return [_wrong_analytics_endpoint(path, conversation.purpose)], False
 
+    method_findings = _check_route_method(observed, path)
     if path.rstrip("/") == FLOW_EXECUTION_AGGREGATES_PATH:
-        return _check_aggregates_query(observed), False
+        return method_findings + _check_aggregates_query(observed), False
 
     route = find_route(path)
     if route is not None:
         return [
+            *method_findings,
             make_finding(
                 "request.not-a-launch",
                 f"The request is {observed.method or 'a call'} {path}, the route to "
@@ -133,7 +256,7 @@ def _check_other_route(observed: ObservedRequest, path: str) -> tuple[list[Findi
                 f"To check a launch, give the POST {LAUNCH_PATH} request that started the "
                 "workflow.",
                 {"path": path, "route": route.template},
-            )
+            ),
         ], False
 
     suggestion = closest_route(path)
@@ -155,6 +278,24 @@ def _check_other_route(observed: ObservedRequest, path: str) -> tuple[list[Findi
     return [finding], suggestion.template == LAUNCH_PATH
 
 
+def _check_route_method(observed: ObservedRequest, path: str) -> list[Finding]:
+    """Check that a request to a known route other than the launch uses one of its methods."""
+    methods = sorted({route.method for route in KNOWN_ROUTES if route.matches(path)})
+    if not methods or observed.method is None or observed.method in methods:
+        return []
+    allowed = " or ".join(methods)
+    hint = " curl sends GET unless it has data or -X POST." if observed.source == "curl" else ""
+    return [
+        make_finding(
+            "request.wrong-method",
+            f"The request is {observed.method} {path}; that route accepts only {allowed}." + hint,
+            f"Send {allowed} {path}.",
+            {"method": observed.method, "allowed": methods},
+            title="The request was sent with the wrong HTTP method",
+        )
+    ]
+
+
 def _wrong_analytics_endpoint(path: str, purpose: str) -> Finding:
     return make_finding(
         "analytics.wrong-endpoint",
@@ -169,20 +310,40 @@ def _wrong_analytics_endpoint(path: str, purpose: str) -> Finding:
     )
 
 
-def _check_aggregates_query(observed: ObservedRequest) -> list[Finding]:
-    body = observed.body if isinstance(observed.body, dict) else {}
+def _check_aggregates_query(
+    observed: ObservedRequest, *, sent_to_endpoint: bool = True
+) -> list[Finding]:
+    """Check a flow-execution aggregates query body; without a readable body nothing is checked."""
+    if not observed.has_json_body or not isinstance(observed.body, dict):
+        return []
+    body = observed.body
     findings: list[Finding] = []
     metrics = body.get("metrics")
     if metrics is not None and "nFlowExecutions" not in (
         metrics if isinstance(metrics, list) else [metrics]
     ):
+        if sent_to_endpoint:
+            detail = (
+                f"The flow-execution aggregates query asks for metrics {metrics!r}; the only "
+                "metric of this endpoint is nFlowExecutions."
+            )
+        else:
+            detail = (
+                f"The analytics query asks for metrics {metrics!r}. Metrics such as nFlow and "
+                "tFlow come from conversation-based flow analytics, and a workflow launched "
+                "through the API has no conversation, so it is never counted there."
+            )
         findings.append(
             make_finding(
                 "analytics.wrong-endpoint",
-                f"The flow-execution aggregates query asks for metrics {metrics!r}; the only "
-                "metric of this endpoint is nFlowExecutions.",
-                'Ask for "metrics": ["nFlowExecutions"].',
-                {"metrics": metrics, "metric": "nFlowExecutions"},
+                detail,
+                'Ask for "metrics": ["nFlowExecutions"] with POST '
+                f"{FLOW_EXECUTION_AGGREGATES_PATH}.",
+                {
+                    "metrics": metrics,
+                    "metric": "nFlowExecutions",
+                    "endpoint": FLOW_EXECUTION_AGGREGATES_PATH,
+                },
             )
         )
     findings.extend(check_interval(body.get("interval"), body.get("timeZone")))
@@ -275,18 +436,25 @@ def _check_headers(observed: ObservedRequest) -> list[Finding]:
         content_type is None or "json" not in content_type.lower()
     ):
         shown = content_type or "missing"
+        detail = f"The Content-Type is {shown}, so the body is not read as JSON" + (
+            " (curl sends -d data as application/x-www-form-urlencoded)."
+            if observed.source == "curl"
+            else "."
+        )
+        fix = (
+            "Send 'Content-Type: application/json' (with curl: -H 'Content-Type: "
+            "application/json', or --json)"
+        )
+        if observed.body_error is not None:
+            # One finding covers both the header and a body that is not JSON either.
+            detail += f" The body is not JSON either: {observed.body_error}."
+            fix += ' with a JSON object body such as {"flowId": "<flow id>", "inputData": {...}}'
         findings.append(
             make_finding(
                 "request.not-json",
-                f"The Content-Type is {shown}, so the body is not read as JSON"
-                + (
-                    " (curl sends -d data as application/x-www-form-urlencoded)."
-                    if observed.source == "curl"
-                    else "."
-                ),
-                "Send 'Content-Type: application/json' (with curl: -H 'Content-Type: "
-                "application/json', or --json).",
-                {"content_type": content_type},
+                detail,
+                fix + ".",
+                {"content_type": content_type, "body_error": observed.body_error},
             )
         )
     return findings
@@ -295,7 +463,8 @@ def _check_headers(observed: ObservedRequest) -> list[Finding]:
 def _check_json_body(observed: ObservedRequest, findings: list[Finding]) -> dict[str, Any] | None:
     if observed.body_error is not None:
         if any(
-            finding.code in {"request.unreadable", "request.body-from-file"} for finding in findings
+            finding.code in {"request.unreadable", "request.body-from-file", "request.not-json"}
+            for finding in findings
         ):
             return None
         findings.append(
@@ -468,12 +637,15 @@ def check_input_shape(intent: LaunchIntent) -> list[Finding]:
     return findings
 
 
-def check_response(observed: ObservedResponse) -> list[Finding]:
-    """Check whether Genesys Cloud's launch API could have sent a response; explain error bodies.
+def check_response(
+    observed: ObservedResponse, request: ObservedRequest | None = None
+) -> list[Finding]:
+    """Check whether Genesys Cloud could have sent a response; explain error bodies.
 
     The launch returns 200 with a JSON body containing ``id``, ``name``, ``flowVersion`` and
     ``selfUri`` and an ``ININ-Correlation-Id`` header; anything else came from another
-    component or is an error.
+    component or is an error. When ``request`` is given and is not a launch, a success is
+    judged against that route instead: any 2xx with a JSON body.
     """
     findings = list(observed.findings)
     if any(finding.code == "response.unreadable" for finding in findings):
@@ -486,6 +658,9 @@ def check_response(observed: ObservedResponse) -> list[Finding]:
 
     if status is not None and status >= 400:
         findings.extend(_explain_error(observed, body, correlation))
+        return findings
+    if request is not None and not is_launch(request):
+        findings.extend(_check_other_success(observed, request, body, correlation))
         return findings
 
     reasons = []
@@ -556,21 +731,60 @@ def check_response(observed: ObservedResponse) -> list[Finding]:
     return findings
 
 
+def _check_other_success(
+    observed: ObservedResponse,
+    request: ObservedRequest,
+    body: dict[str, Any] | None,
+    correlation: str | None,
+) -> list[Finding]:
+    """Check a success response to a request that is not a launch, such as a query or listing."""
+    path = request.path or body_route(request.body) or "the request"
+    called = f"{request.method or 'POST'} {path}"
+    reasons = []
+    status = observed.status
+    if status is not None and not 200 <= status < 300:
+        reasons.append(f"the status is {status}, but {called} answers 2xx")
+    if observed.body_text is None:
+        reasons.append(f"it has no body, but {called} returns JSON")
+    elif observed.body_error is not None or not isinstance(observed.body, (dict, list)):
+        reasons.append("its body is not JSON")
+    # NOTE: whether the login host sends ININ-Correlation-Id on /oauth/token is unverified,
+    # so the header is only required from the API host.
+    is_token_request = (request.path or "").rstrip("/") == TOKEN_PATH
+    if observed.headers and correlation is None and not is_token_request:
+        reasons.append(
+            "it has no ININ-Correlation-Id header, which every Platform API response carries"
+        )
+    if not reasons:
+        return []
+    only_header = len(reasons) == 1 and "ININ-Correlation-Id" in reasons[0]
+    return [
+        make_finding(
+            "response.not-genesys",
+            f"This response to {called} did not come from Genesys Cloud: "
+            + "; ".join(reasons)
+            + ". Something else answered, such as a proxy, an API gateway, a mock or your own "
+            "backend.",
+            f"Log the response your code gets from {called} on https://api.<domain> itself.",
+            {"status": status, "reasons": reasons, "headers": sorted(observed.headers)},
+            severity=Severity.WARNING if only_header else Severity.ERROR,
+        )
+    ]
+
+
+# OAuth error codes that mean the client id or secret is wrong or not allowed this grant.
+_CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+
+
 def _explain_error(
     observed: ObservedResponse, body: dict[str, Any] | None, correlation: str | None
 ) -> list[Finding]:
     status = observed.status
+    if status == 429:
+        return [_rate_limited(observed, body, correlation)]
     if body is None or "message" not in body or ("code" not in body and "status" not in body):
         if body is not None and "error" in body:
-            return [
-                make_finding(
-                    "auth.invalid-client",
-                    f"The response is a login-host OAuth error {body.get('error')!r}: "
-                    f"{body.get('error_description') or body.get('description') or 'none'}.",
-                    "Check the client id and secret and that they belong to this region's org.",
-                    {"status": status, "error": body.get("error")},
-                )
-            ]
+            return [_login_error(status, body)]
         return [
             make_finding(
                 "response.not-genesys",
@@ -619,17 +833,6 @@ def _explain_error(
                 evidence,
             )
         ]
-    if status == 429:
-        retry_after = observed.header("retry-after")
-        return [
-            make_finding(
-                "rate.limited",
-                f"Genesys Cloud answered 429 {code}: {message} Retry-After: "
-                f"{retry_after or 'not sent'}.",
-                "Wait the Retry-After seconds before the next call, and slow the loop down.",
-                {**evidence, "retry_after": [retry_after] if retry_after else []},
-            )
-        ]
     meaning = {
         400: "the body or a value was rejected",
         404: "the flow id (or the route) was not found in this org and region",
@@ -644,6 +847,55 @@ def _explain_error(
             evidence,
         )
     ]
+
+
+def _rate_limited(
+    observed: ObservedResponse, body: dict[str, Any] | None, correlation: str | None
+) -> Finding:
+    """Explain a 429 from the API host (ErrorBody) or the login host (OAuth error body)."""
+    body = body or {}
+    oauth = "error" in body and "message" not in body
+    code = body.get("error") if oauth else body.get("code")
+    message = (
+        body.get("error_description") or body.get("description") if oauth else body.get("message")
+    )
+    retry_after = observed.header("retry-after")
+    responder = "The login host" if oauth else "Genesys Cloud"
+    return make_finding(
+        "rate.limited",
+        f"{responder} answered 429 {code or 'Too Many Requests'}: {message or 'no message'}. "
+        f"Retry-After: {retry_after or 'not sent'}.",
+        "Wait the Retry-After seconds before the next call, and slow the loop down"
+        + (" (get one token and reuse it until it expires)." if oauth else "."),
+        {
+            "status": 429,
+            "code": code,
+            "message": message,
+            "correlation_id": correlation or body.get("contextId"),
+            "retry_after": [retry_after] if retry_after else [],
+        },
+    )
+
+
+def _login_error(status: int | None, body: dict[str, Any]) -> Finding:
+    """Explain an OAuth error body from the login host."""
+    error = body.get("error")
+    description = body.get("error_description") or body.get("description") or "none"
+    if error in _CLIENT_ERRORS:
+        return make_finding(
+            "auth.invalid-client",
+            f"The response is a login-host OAuth error {error!r}: {description}.",
+            "Check the client id and secret and that they belong to this region's org.",
+            {"status": status, "error": error},
+        )
+    return make_finding(
+        "response.rejected",
+        f"The login host rejected the token request with {status} {error!r}: {description}.",
+        "Fix what the error names: the token request is POST https://login.<domain>/oauth/token "
+        "with grant_type=client_credentials and the client id and secret as Basic auth.",
+        {"status": status, "code": error, "message": description},
+        title="The login host rejected the token request",
+    )
 
 
 def _permissions_in(body: dict[str, Any]) -> list[str]:

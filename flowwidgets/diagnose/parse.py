@@ -478,6 +478,9 @@ def parse_response(data: str | bytes) -> ObservedResponse:
     if text is None:
         return observed
 
+    if not text.strip():
+        observed.findings.append(_unreadable("response.unreadable", "it is empty"))
+        return observed
     lines, body = _split_head(text)
     match = _STATUS_LINE.match(lines[0].strip())
     if match is None:

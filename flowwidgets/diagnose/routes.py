@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 LAUNCH_PATH = "/api/v2/flows/executions"
 FLOW_EXECUTION_AGGREGATES_PATH = "/api/v2/analytics/flowexecutions/aggregates/query"
+HISTORY_QUERY_PATH = "/api/v2/flows/instances/query"
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a route, not a secret
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ KNOWN_ROUTES: tuple[Route, ...] = (
         "/api/v2/flows/instances/settings/executiondata",
         "change the execution-data setting",
     ),
-    Route("POST", "/api/v2/flows/instances/query", "query execution history"),
+    Route("POST", HISTORY_QUERY_PATH, "query execution history"),
     Route(
         "GET", "/api/v2/flows/instances/querycapabilities", "list execution history query criteria"
     ),
@@ -59,7 +61,7 @@ KNOWN_ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/api/v2/tokens/me", "read the token's organization and OAuth client"),
     Route("GET", "/api/v2/organizations/me", "read the organization"),
-    Route("POST", "/oauth/token", "get an access token"),
+    Route("POST", TOKEN_PATH, "get an access token"),
 )
 
 #: Conversation-based analytics routes. API-launched workflows have no conversation,
@@ -96,11 +98,14 @@ def closest_route(path: str) -> Route:
 
 
 def region_domains() -> dict[str, str]:
-    """Return ``{domain: region name}`` for every region in the client's region table."""
+    """Return ``{domain: region name}`` for every region in the client's region table.
+
+    Names are AWS-style with hyphens (``ap-southeast-2``), as people write them.
+    """
     from flowwidgets.api import REGIONS
 
     regions = REGIONS.values() if isinstance(REGIONS, dict) else REGIONS
-    return {region.domain: region.name for region in regions}
+    return {region.domain: region.name.replace("_", "-") for region in regions}
 
 
 def closest_api_host(host: str) -> str | None:
