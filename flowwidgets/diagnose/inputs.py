@@ -15,6 +15,7 @@ from flowwidgets.diagnose.launch_body import LaunchIntent
 # An Architect integer accepts a JSON integer or a numeric string of 1 to 16 characters.
 _INTEGER_TEXT = re.compile(r"^-?\d{1,15}$")
 _INTEGER_LIMIT = 999_999_999_999_999
+_DIGITS = re.compile(r"^-?\d+$")
 _DECIMAL_TEXT = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _JSON_TYPES = {
     "string": "str",
@@ -138,12 +139,14 @@ def _nested_flow(
         detail += f" The nested keys are the inputs {quote_list(matched)}."
     if unmatched:
         detail += f" Not inputs of the flow: {quote_list(unmatched)}."
-    corrected = {match: value[inner] for inner, match in pairs.items() if match}
+    corrected = {
+        match: suggest_value(inputs[match], value[inner]) for inner, match in pairs.items() if match
+    }
     return make_finding(
         "inputs.unknown-key",
         detail,
         "Flatten the object: send "
-        + (json.dumps(corrected) if corrected else "flat 'Flow.<name>' keys")
+        + (render_json(corrected) if corrected else "flat 'Flow.<name>' keys")
         + " as inputData.",
         {"key": "Flow", "suggestions": matched, "unmatched": unmatched, "value": value},
     )
@@ -186,14 +189,14 @@ def _missing(
     if not missing:
         return []
 
-    corrected = dict(intent.input_dict)
-    for name in list(corrected):
-        if name not in inputs:
-            del corrected[name]
+    # The suggested inputData converts each value to its input's type where that is certain,
+    # so that it never repeats a value that inputs.wrong-type flags.
+    sent = {name: value for name, value in intent.input_dict.items() if name in inputs}
     for name in missing:
         if name in meant:
-            corrected[name] = meant[name].value
-    corrected_text = json.dumps({name: corrected[name] for name in inputs if name in corrected})
+            sent[name] = meant[name].value
+    corrected = {name: suggest_value(inputs[name], sent[name]) for name in inputs if name in sent}
+    corrected_text = render_json(corrected)
 
     findings = []
     for name in missing:
@@ -236,52 +239,59 @@ def _missing(
 def _check_type(schema_input: SchemaInput, value: Any, where: str) -> list[Finding]:
     if value is None or schema_input.arch_type is None:
         return []
+    arch_type = schema_input.arch_type
+    suggested = suggest_value(schema_input, value)
     if schema_input.is_list:
         if not isinstance(value, list):
-            return [
-                _wrong_type(
-                    schema_input,
-                    value,
-                    where,
-                    f"a JSON array, e.g. [{json.dumps(value)}]",
-                    f"a list of {schema_input.arch_type} needs a JSON array, even for one item",
+            decoded = _json_array(value)
+            if decoded is not None:
+                problem = (
+                    "the value is a string that contains a JSON array; the array must be sent "
+                    "itself, not encoded as a string"
                 )
-            ]
+            else:
+                problem = (
+                    f"a list of {_plural_name(arch_type)} needs a JSON array, even for one item"
+                )
+            return [_wrong_type(schema_input, value, where, "a JSON array", problem, suggested)]
         problems = []
         for index, item in enumerate(value):
-            problem = _type_problem(schema_input.arch_type, item)
+            problem = _type_problem(arch_type, item)
             if problem:
-                problems.append(f"item {index} {json.dumps(item)}: {problem}")
+                problems.append(f"item {index} ({json.dumps(item)}): {problem}")
         if problems:
             return [
                 _wrong_type(
                     schema_input,
                     value,
                     where,
-                    f"an array of {schema_input.arch_type} values",
+                    f"an array of {_plural_name(arch_type)}",
                     "; ".join(problems),
+                    suggested,
                 )
             ]
         return []
-    if isinstance(value, list) and schema_input.arch_type != "json":
+    if isinstance(value, list) and arch_type != "json":
         return [
             _wrong_type(
                 schema_input,
                 value,
                 where,
-                f"one {schema_input.arch_type} value",
+                f"one {arch_type_name(arch_type)} value",
                 "the input is not a list, so an array is not accepted",
+                suggested,
             )
         ]
-    problem = _type_problem(schema_input.arch_type, value)
+    problem = _type_problem(arch_type, value)
     if problem:
         return [
             _wrong_type(
                 schema_input,
                 value,
                 where,
-                _EXAMPLES.get(schema_input.arch_type, "a valid value"),
+                _EXAMPLES.get(arch_type, "a valid value"),
                 problem,
+                suggested,
             )
         ]
     return []
@@ -295,6 +305,34 @@ _EXAMPLES = {
     "date": 'a date string such as "2026-01-31"',
     "datetime": 'an ISO-8601 date-time string such as "2026-01-31T12:00:00.000Z"',
 }
+
+# Architect's names of its data types, keyed by the schema's archDataTypeId.
+_ARCH_NAMES = {
+    "str": "String",
+    "int": "Integer",
+    "bool": "Boolean",
+    "decimal": "Decimal",
+    "date": "Date",
+    "datetime": "DateTime",
+    "time": "Time",
+    "duration": "Duration",
+    "currency": "Currency",
+    "json": "JSON",
+}
+
+
+def arch_type_name(arch_type: str) -> str:
+    """Return Architect's name of a data type, e.g. ``"Integer"`` for ``"int"``."""
+    return _ARCH_NAMES.get(arch_type, arch_type)
+
+
+def _plural_name(arch_type: str) -> str:
+    name = arch_type_name(arch_type)
+    return "JSON values" if name == "JSON" else f"{name}s"
+
+
+def _with_article(phrase: str) -> str:
+    return f"an {phrase}" if phrase[:1].upper() in "AEIOU" else f"a {phrase}"
 
 
 def _type_problem(arch_type: str, value: Any) -> str | None:
@@ -317,11 +355,17 @@ def _check_int(value: Any) -> str | None:
     if isinstance(value, float):
         return None if value.is_integer() else "the number has a fractional part"
     if isinstance(value, str):
-        return (
-            None
-            if _INTEGER_TEXT.match(value.strip())
-            else f"the string {json.dumps(value)} is not a number"
-        )
+        text = value.strip()
+        if _INTEGER_TEXT.match(text):
+            return None
+        if _DIGITS.match(text):
+            return f"the string {json.dumps(value)} is out of Architect's integer range"
+        if _DECIMAL_TEXT.match(text):
+            return (
+                f"the string {json.dumps(value)} is not a whole number (an Integer is read from "
+                "digits only, without a decimal point or exponent)"
+            )
+        return f"the string {json.dumps(value)} is not a number"
     return f"a JSON {_kind(value)} is not an integer"
 
 
@@ -391,21 +435,144 @@ def _kind(value: Any) -> str:
     return "null" if value is None else "value"
 
 
+# Suggested values.
+
+
+class Placeholder(str):
+    """A typed stand-in such as ``<Integer>`` for a value the doctor cannot convert for certain.
+
+    `render_json` writes it without quotes, so that it cannot be mistaken for a string value.
+    """
+
+
+_NOT_CONVERTED = object()
+
+
+def suggest_value(schema_input: SchemaInput, value: Any) -> Any:
+    """Return ``value`` converted to the input's type where the conversion is certain.
+
+    A valid value is returned as sent (a numeric string for an Integer stays a string). A value
+    that cannot be converted for certain becomes a `Placeholder` naming the type, so that a
+    suggestion never repeats a value that the checks flag as wrong.
+    """
+    arch_type = schema_input.arch_type
+    if value is None or arch_type is None:
+        return value
+    if schema_input.is_list:
+        if isinstance(value, list):
+            items = value
+        else:
+            decoded = _json_array(value)
+            items = decoded if decoded is not None else [value]
+        return [_suggest_one(arch_type, item) for item in items]
+    if isinstance(value, list) and arch_type != "json":
+        return _suggest_one(arch_type, value[0]) if len(value) == 1 else _placeholder(arch_type)
+    return _suggest_one(arch_type, value)
+
+
+def render_json(value: Any) -> str:
+    """Render a suggested value as JSON, writing each `Placeholder` without quotes."""
+    if isinstance(value, Placeholder):
+        return str(value)
+    if isinstance(value, dict):
+        pairs = (f"{json.dumps(key)}: {render_json(item)}" for key, item in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render_json(item) for item in value) + "]"
+    return json.dumps(value)
+
+
+def _placeholder(arch_type: str) -> Placeholder:
+    return Placeholder(f"<{arch_type_name(arch_type)}>")
+
+
+def _suggest_one(arch_type: str, value: Any) -> Any:
+    if value is None or _type_problem(arch_type, value) is None:
+        return value
+    converter = _CONVERTERS.get(arch_type)
+    converted = converter(value) if converter else _NOT_CONVERTED
+    if converted is _NOT_CONVERTED or _type_problem(arch_type, converted) is not None:
+        return _placeholder(arch_type)
+    return converted
+
+
+def _to_int(value: Any) -> Any:
+    if isinstance(value, str) and _DECIMAL_TEXT.match(value.strip()):
+        try:
+            number = float(value)
+        except ValueError:
+            return _NOT_CONVERTED
+        if number.is_integer():
+            return int(number)
+    return _NOT_CONVERTED
+
+
+def _to_bool(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value.strip().lower(), _NOT_CONVERTED)
+    return _NOT_CONVERTED
+
+
+def _to_str(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return json.dumps(value)
+    return _NOT_CONVERTED
+
+
+_CONVERTERS = {"int": _to_int, "bool": _to_bool, "str": _to_str}
+
+
+def _json_array(value: Any) -> list[Any] | None:
+    """Return the array a string encodes as JSON, such as ``'["gold"]'``, or ``None``."""
+    if not isinstance(value, str) or not value.strip().startswith("["):
+        return None
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, list) else None
+
+
 def _wrong_type(
-    schema_input: SchemaInput, value: Any, where: str, expected: str, problem: str
+    schema_input: SchemaInput,
+    value: Any,
+    where: str,
+    expected: str,
+    problem: str,
+    suggested: Any,
 ) -> Finding:
-    kind = f"list of {schema_input.arch_type}" if schema_input.is_list else schema_input.arch_type
+    arch_type = schema_input.arch_type or "unknown"
+    kind = (
+        f"list of {_plural_name(arch_type)}" if schema_input.is_list else arch_type_name(arch_type)
+    )
+    if _has_placeholder(suggested):
+        fix = f"Send {schema_input.name} as {expected}."
+        if isinstance(suggested, list):
+            fix = f"Send {schema_input.name} as {expected}, e.g. {render_json(suggested)}."
+    else:
+        fix = f"Send {json.dumps(schema_input.name)}: {render_json(suggested)} instead."
     return make_finding(
         "inputs.wrong-type",
-        f"{schema_input.name} is a {kind} input, but {where} is {json.dumps(value)}: {problem}. "
-        "Architect does not read the value as sent, so the flow may run with a null or its "
-        "initial value and take an unexpected path.",
-        f"Send {schema_input.name} as {expected}.",
+        f"{schema_input.name} is {_with_article(kind)} input, but {where} is "
+        f"{json.dumps(value)}: {problem}. Architect does not read the value as sent, so the flow "
+        "may run with a null or its initial value and take an unexpected path.",
+        fix,
         {
             "input": schema_input.name,
             "arch_type": schema_input.arch_type,
             "is_list": schema_input.is_list,
             "value": value,
             "problem": problem,
+            "suggested": suggested,
         },
     )
+
+
+def _has_placeholder(value: Any) -> bool:
+    if isinstance(value, Placeholder):
+        return True
+    if isinstance(value, list):
+        return any(_has_placeholder(item) for item in value)
+    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -209,3 +210,84 @@ def test_check_inputs_from_model_with_raw() -> None:
     findings = check_inputs(intent, Schema())
 
     assert [f.code for f in findings] == ["inputs.wrong-type"]
+
+
+def test_check_inputs_fix_never_repeats_wrong_values() -> None:
+    intent = read_launch_body(
+        {
+            "flowId": "f-1",
+            "inputData": {"Flow.count": "high", "Flow.vip": 1, "Flow.tags": ["a", 2]},
+            "inputs": {"email": "a@example.com"},
+        }
+    )
+
+    findings = check_inputs(intent, ARCH_SCHEMA, "1.0")
+
+    wrong = {f.evidence["input"]: f for f in findings if f.code == "inputs.wrong-type"}
+    assert set(wrong) == {"Flow.count", "Flow.vip", "Flow.tags"}
+    missing = [f for f in findings if f.code == "inputs.missing" and f.evidence["sent_as"]]
+    fix = missing[0].fix
+    assert '"Flow.count": <Integer>' in fix
+    assert '"Flow.vip": true' in fix
+    assert '"Flow.tags": ["a", "2"]' in fix
+    assert '"Flow.email": "a@example.com"' in fix
+    for finding in wrong.values():
+        assert json.dumps(finding.evidence["value"]) not in fix
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "suggested"),
+    [
+        ("Flow.count", "3", "3"),
+        ("Flow.count", "3.0", 3),
+        ("Flow.count", "3.5", "<Integer>"),
+        ("Flow.count", True, "<Integer>"),
+        ("Flow.vip", 0, False),
+        ("Flow.vip", "TRUE", True),
+        ("Flow.vip", 2, "<Boolean>"),
+        ("Flow.vip", "yes", "<Boolean>"),
+        ("Flow.email", 42, "42"),
+        ("Flow.tags", "gold", ["gold"]),
+        ("Flow.tags", '["gold", "silver"]', ["gold", "silver"]),
+        ("Flow.amount", "lots", "<Decimal>"),
+    ],
+)
+def test_check_inputs_suggested_value(name: str, value: Any, suggested: Any) -> None:
+    values = complete(**{name: value})
+    del values["Flow.day"]
+
+    findings = findings_for(values, inputs={"day": "2026-01-31"})
+
+    missing = next(f for f in findings if f.code == "inputs.missing")
+    assert missing.evidence["input_data"][name] == suggested
+
+
+def test_check_inputs_type_names_architect() -> None:
+    findings = findings_for(complete(**{"Flow.count": "x", "Flow.vip": "x", "Flow.tags": [1.5]}))
+
+    details = {f.evidence["input"]: f.detail for f in findings}
+    assert details["Flow.count"].startswith("Flow.count is an Integer input")
+    assert details["Flow.vip"].startswith("Flow.vip is a Boolean input")
+    assert details["Flow.tags"].startswith("Flow.tags is a list of Strings input")
+    for detail in details.values():
+        assert " int " not in detail
+        assert " bool " not in detail
+        assert " str " not in detail
+
+
+def test_check_inputs_integer_not_whole() -> None:
+    findings = findings_for(complete(**{"Flow.count": "3.0"}))
+
+    assert "not a whole number" in findings[0].detail
+    assert "is not a number" not in findings[0].detail
+    assert findings[0].fix == 'Send "Flow.count": 3 instead.'
+
+
+def test_check_inputs_list_as_json_string() -> None:
+    findings = findings_for(complete(**{"Flow.tags": '["gold"]'}))
+
+    assert [f.code for f in findings] == ["inputs.wrong-type"]
+    assert "JSON array" in findings[0].detail
+    assert findings[0].evidence["suggested"] == ["gold"]
+    assert '["gold"]' in findings[0].fix
+    assert '["[' not in findings[0].fix
