@@ -152,12 +152,20 @@ class AnalyticsPanel(w.VBox):
         elif flows:
             self.flow.value = flows[0].id
 
-    def select_flow(self, flow: Flow) -> None:
-        """Select ``flow``, adding it to the selector when it is not offered yet."""
+    def select_flow(self, flow: Flow | str) -> None:
+        """Select a flow, given as a ``Flow`` or a flow id, adding it to the selector if needed.
+
+        A flow id that is not offered yet is listed under the id itself, because
+        the panel has no flow name for it.
+        """
+        if isinstance(flow, str):
+            flow_id, label = flow, flow
+        else:
+            flow_id, label = flow.id, flow.name or flow.id
         ids = [value for _label, value in self.flow.options]
-        if flow.id not in ids:
-            self.flow.options = [*self.flow.options, (flow.name or flow.id, flow.id)]
-        self.flow.value = flow.id
+        if flow_id not in ids:
+            self.flow.options = [*self.flow.options, (label, flow_id)]
+        self.flow.value = flow_id
 
     def start_refresh(self) -> None:
         """Refresh as a task (what the Refresh button does)."""

@@ -73,3 +73,28 @@ async def test_analytics_panel_without_flow_shows_error(client) -> None:
     await panel.wait()
 
     assert "No flow selected" in panel.errors.text
+
+
+async def test_analytics_panel_select_flow_by_id(client) -> None:
+    await client.launch_flow(SEED_FLOW_ID, input_data={"Flow.email": "a@example.com"})
+    client.sandbox.clock.advance(600)
+    panel = AnalyticsPanel(client)
+
+    panel.select_flow(SEED_FLOW_ID)
+    await panel.refresh()
+
+    assert panel.flow.value == SEED_FLOW_ID
+    assert panel.flow.options == ((SEED_FLOW_ID, SEED_FLOW_ID),)
+    assert panel.counted == 1
+
+
+async def test_analytics_panel_select_flow_keeps_offered_name(client) -> None:
+    flows = await client.list_flows()
+    panel = AnalyticsPanel(client)
+    panel.set_flows(flows)
+
+    panel.select_flow(SEED_FLOW_ID)
+    panel.select_flow(flows[0])
+
+    assert panel.flow.value == SEED_FLOW_ID
+    assert panel.flow.options == (("Web form follow-up", SEED_FLOW_ID),)
