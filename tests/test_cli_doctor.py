@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flowwidgets.cli import main
+from flowwidgets.sandbox.serve import ServedSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 C01_REQUEST = str(ROOT / "examples" / "c01-web-form-launch.http")
@@ -20,6 +21,7 @@ CREDENTIAL_VARIABLES = (
     "GENESYSCLOUD_OAUTHCLIENT_SECRET",
     "GENESYSCLOUD_ACCESS_TOKEN",
     "GENESYSCLOUD_REGION",
+    "GENESYSCLOUD_API_HOST",
 )
 
 
@@ -213,3 +215,62 @@ def test_cli_doctor_huge_request_capped(tmp_path: Path, capsys: pytest.CaptureFi
     assert findings(report, "request.too-large")
     assert findings(report, "request.not-json")
     assert not findings(report, "request.unreadable")
+
+
+SEED_FLOW_ID = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+SEED_LAUNCH = {"flowId": SEED_FLOW_ID, "inputData": {"Flow.source": "web"}}
+
+
+def test_cli_doctor_api_host_served(
+    served_sandbox: ServedSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    oauth = served_sandbox.sandbox.default_client
+    monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_ID", oauth.client_id)
+    monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", oauth.secret)
+    request = tmp_path / "launch.json"
+    request.write_text(json.dumps(SEED_LAUNCH), encoding="utf-8")
+
+    status, report = run_json(capsys, "--api-host", served_sandbox.url, "--request", str(request))
+
+    assert status == 0  # a missing input the body never named is a warning
+    assert report["context"]["host"] == served_sandbox.url
+    assert report["context"]["organization"]
+    missing = {f["evidence"]["input"] for f in findings(report, "inputs.missing")}
+    assert missing == {"Flow.email"}
+    assert not findings(report, "doctor.offline")
+    assert not findings(report, "doctor.connection-failed")
+
+
+def test_cli_doctor_api_host_variable(
+    served_sandbox: ServedSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    oauth = served_sandbox.sandbox.default_client
+    monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_ID", oauth.client_id)
+    monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", oauth.secret)
+    monkeypatch.setenv("GENESYSCLOUD_API_HOST", served_sandbox.url)
+
+    status, report = run_json(capsys, "--flow-id", SEED_FLOW_ID)
+
+    assert status == 0
+    assert report["context"]["host"] == served_sandbox.url
+    assert report["context"]["flow_id"] == SEED_FLOW_ID
+    assert findings(report, "history.disabled")
+
+
+def test_cli_doctor_api_host_needs_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["doctor", "--api-host", "http://127.0.0.1:9", "--flow-id", SEED_FLOW_ID])
+
+    assert status == 2
+    assert "needs credentials" in capsys.readouterr().err
+
+
+def test_cli_doctor_api_host_with_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["doctor", "--sandbox", "--api-host", "http://127.0.0.1:9", "--flow-id", "f"])
+
+    assert status == 2
+    assert "--api-host and --sandbox" in capsys.readouterr().err

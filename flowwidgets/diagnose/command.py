@@ -24,6 +24,7 @@ EXIT_ERRORS = 1
 EXIT_USAGE = 2
 
 _CREDENTIAL_VARIABLES = ("GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_ACCESS_TOKEN")
+_API_HOST_VARIABLE = "GENESYSCLOUD_API_HOST"
 
 
 class UsageError(Exception):
@@ -63,6 +64,13 @@ def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SCENARIO",
         help="check against the simulated org of a bundled scenario or scenario file "
         "(default scenario: seed); without it, credentials come from GENESYSCLOUD_* variables",
+    )
+    parser.add_argument(
+        "--api-host",
+        metavar="URL",
+        help="base URL of the API to check instead of the region's api.<domain>, such as a "
+        "served sandbox (http://127.0.0.1:8765); credentials come from GENESYSCLOUD_* variables "
+        f"and GENESYSCLOUD_REGION may be omitted (default: ${_API_HOST_VARIABLE})",
     )
     parser.add_argument(
         "--format", choices=("text", "json", "html"), default="text", help="report format"
@@ -162,7 +170,20 @@ def _read_input(path: str | None, option: str) -> bytes | None:
 
 
 def _build_client(args: argparse.Namespace) -> GenesysClient | None:
-    if args.sandbox is None and not any(os.environ.get(name) for name in _CREDENTIAL_VARIABLES):
+    api_host = getattr(args, "api_host", None) or os.environ.get(_API_HOST_VARIABLE, "").strip()
+    has_credentials = any(os.environ.get(name) for name in _CREDENTIAL_VARIABLES)
+    if args.sandbox is not None and getattr(args, "api_host", None):
+        raise UsageError(
+            "--api-host and --sandbox exclude each other; --sandbox checks the in-process "
+            "simulated org, --api-host a served sandbox or another API host"
+        )
+    if args.sandbox is None and not has_credentials:
+        if api_host:
+            source = "--api-host" if getattr(args, "api_host", None) else _API_HOST_VARIABLE
+            raise UsageError(
+                f"{source} {api_host} needs credentials: set GENESYSCLOUD_OAUTHCLIENT_ID and "
+                "GENESYSCLOUD_OAUTHCLIENT_SECRET (or GENESYSCLOUD_ACCESS_TOKEN)"
+            )
         return None
     from flowwidgets.api import ConfigurationError
     from flowwidgets.connect import connect
@@ -170,7 +191,7 @@ def _build_client(args: argparse.Namespace) -> GenesysClient | None:
     try:
         if args.sandbox is not None:
             return connect(sandbox=args.sandbox)
-        return connect()
+        return connect(api_host=api_host or None)
     except (ConfigurationError, ValueError, OSError) as error:
         # ScenarioError is a ValueError; its message names the bad field.
         raise UsageError(str(error)) from error

@@ -15,6 +15,7 @@ from flowwidgets.diagnose import (
     parse_response,
 )
 from flowwidgets.diagnose.offline import request_flow_id
+from flowwidgets.diagnose.routes import region_domains
 
 FLOW_ID = "3b2a1f0e-9d8c-4b7a-a695-847362514031"
 INPUTS = {"Flow.address": {"type": "string", "fails_when_null": True}}
@@ -257,3 +258,25 @@ async def test_doctor_query_no_input_findings() -> None:
 
     assert not [code for code in report.codes if code.startswith("inputs.")]
     assert "response.not-genesys" not in report.codes
+
+
+def test_region_domains_hyphenated_names() -> None:
+    domains = region_domains()
+
+    assert domains["mypurecloud.com.au"] == "ap-southeast-2"
+    assert all("_" not in name for name in domains.values())
+
+
+async def test_doctor_region_mismatch_hyphenated_name() -> None:
+    org = workflow_scenario(flow_id=FLOW_ID, inputs=INPUTS)
+    request = http("POST", "/api/v2/flows/executions", {"flowId": FLOW_ID}).replace(
+        "api.mypurecloud.com", "api.mypurecloud.com.au"
+    )
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(request=request)
+
+    mismatch = report.by_code("auth.region-mismatch")
+    assert len(mismatch) == 1
+    assert "ap-southeast-2" in mismatch[0].detail
+    assert "ap_southeast_2" not in mismatch[0].detail
