@@ -568,8 +568,10 @@ def _unknown_field(intent: LaunchIntent, key: str, suggestion: str | None) -> Fi
         path: item for path, item in intent.misplaced.items() if path.startswith(f"{key}.")
     }
     if misplaced:
+        entries = "Its entry" if len(misplaced) == 1 else "Its entries"
+        verb = "never reaches" if len(misplaced) == 1 else "never reach"
         detail += (
-            f" Its entries {quote_list(misplaced)} never reach the flow; the API ignores the field "
+            f" {entries} {quote_list(misplaced)} {verb} the flow; the API ignores the field "
             "or rejects the body."
         )
         if suggestion == "inputData" or suggestion is None:

@@ -212,8 +212,10 @@ def _set_body(target: ObservedRequest | ObservedResponse, text: str | None) -> N
     try:
         target.body = json.loads(text)
     except json.JSONDecodeError as error:
+        # Some messages already end in "at", e.g. "Unterminated string starting at".
+        reason = error.msg.removesuffix(" at")
         target.body_error = (
-            f"it is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+            f"it is not valid JSON ({reason} at line {error.lineno} column {error.colno})"
         )
 
 
