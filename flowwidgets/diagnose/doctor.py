@@ -368,31 +368,14 @@ class Doctor:
         published = flow.published_version
 
         if requested not in (None, ""):
+            sent = requested
             requested = str(requested)
             try:
                 version = await self._call(
                     state, self.client.get_flow_version(flow.id, requested), raise_not_found=True
                 )
             except NotFoundError:
-                report.extend(
-                    [
-                        make_finding(
-                            "flow.not-published",
-                            f"The launch asks for flowVersion {requested!r} of flow {flow.name!r}, "
-                            "which has no such version"
-                            + (f"; the published version is {published.id}." if published else "."),
-                            "Remove flowVersion to run the published version, or send an existing "
-                            "version id such as "
-                            + (repr(published.id) if published else "'1.0'")
-                            + ".",
-                            {
-                                "flow_id": flow.id,
-                                "requested": requested,
-                                "published": published.id if published else None,
-                            },
-                        )
-                    ]
-                )
+                await self._version_not_found(state, flow, sent)
                 return
         elif published is None:
             report.extend(
@@ -420,6 +403,76 @@ class Doctor:
         state.version = version
         report.context["version"] = version.id
         report.extend(self._newer_versions(flow, version, requested))
+
+    async def _version_not_found(self, state: _State, flow: Flow, sent: Any) -> None:
+        """Report a flowVersion that names no version, with one fix for every finding about it."""
+        requested = str(sent)
+        published = flow.published_version
+        nearest = await self._nearest_version(state, flow, requested)
+        if nearest is not None:
+            fix = (
+                f'Send "flowVersion": "{nearest}" (the id of the existing version {nearest}, as '
+                "a JSON string), or remove flowVersion to run the published version"
+                + (f" {published.id}." if published else ".")
+            )
+        elif published is not None:
+            fix = (
+                f"Remove flowVersion to run the published version {published.id}, or send the id "
+                f'of an existing version as a JSON string, such as "flowVersion": '
+                f'"{published.id}".'
+            )
+        else:
+            fix = (
+                "Remove flowVersion and publish the flow, or send the id of an existing version "
+                "as a JSON string (GET /api/v2/flows/{flowId}/versions lists them)."
+            )
+        state.report.extend(
+            [
+                make_finding(
+                    "flow.not-published",
+                    f"The launch asks for flowVersion {json.dumps(sent)} of flow {flow.name!r}, "
+                    "which has no such version"
+                    + (f"; the published version is {published.id}." if published else "."),
+                    fix,
+                    {
+                        "flow_id": flow.id,
+                        "requested": requested,
+                        "published": published.id if published else None,
+                        "nearest": nearest,
+                    },
+                )
+            ]
+        )
+        # A flowVersion sent as a number also has an offline finding that suggests sending the
+        # same number as a string, which names no version either, so it gets the same fix.
+        findings = state.report.findings
+        for index, finding in enumerate(findings):
+            if (
+                finding.code == "request.invalid-field-value"
+                and finding.evidence.get("field") == "flowVersion"
+            ):
+                findings[index] = replace(finding, fix=fix)
+
+    async def _nearest_version(self, state: _State, flow: Flow, requested: str) -> str | None:
+        """Return the id of a version that ``requested`` writes differently, e.g. "2.0" for "2"."""
+        assert self.client is not None
+        try:
+            wanted = float(requested)
+        except ValueError:
+            return None
+        ids = [flow.published_version.id] if flow.published_version else []
+        try:
+            async for version in self.client.iter_flow_versions(flow.id):
+                ids.append(version.id)
+        except ApiError as error:
+            logger.info("listing the versions of flow %s failed: %s", flow.id, error)
+        for version_id in ids:
+            try:
+                if float(version_id) == wanted:
+                    return version_id
+            except ValueError:
+                continue
+        return None
 
     def _newer_versions(self, flow: Flow, running: FlowVersion, requested: Any) -> list[Finding]:
         findings = []

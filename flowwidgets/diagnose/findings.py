@@ -350,8 +350,9 @@ CATALOGUE: dict[str, CatalogueEntry] = _entries(
     (
         "analytics.wrong-endpoint",
         E,
-        "The analytics query is for conversation-based flows",
-        "a request to /api/v2/analytics/flows/... which does not count workflow executions",
+        "The analytics query cannot count workflow executions",
+        "a request to conversation analytics such as /api/v2/analytics/flows/..., or a "
+        "flow-execution query with a metric other than nFlowExecutions",
     ),
     (
         "analytics.wrong-interval",

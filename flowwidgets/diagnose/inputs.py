@@ -256,9 +256,9 @@ def _check_type(schema_input: SchemaInput, value: Any, where: str) -> list[Findi
             return [_wrong_type(schema_input, value, where, "a JSON array", problem, suggested)]
         problems = []
         for index, item in enumerate(value):
-            problem = _type_problem(arch_type, item)
-            if problem:
-                problems.append(f"item {index} ({json.dumps(item)}): {problem}")
+            item_problem = _type_problem(arch_type, item)
+            if item_problem:
+                problems.append(f"item {index} ({json.dumps(item)}): {item_problem}")
         if problems:
             return [
                 _wrong_type(
@@ -282,15 +282,15 @@ def _check_type(schema_input: SchemaInput, value: Any, where: str) -> list[Findi
                 suggested,
             )
         ]
-    problem = _type_problem(arch_type, value)
-    if problem:
+    value_problem = _type_problem(arch_type, value)
+    if value_problem:
         return [
             _wrong_type(
                 schema_input,
                 value,
                 where,
                 _EXAMPLES.get(arch_type, "a valid value"),
-                problem,
+                value_problem,
                 suggested,
             )
         ]

@@ -471,3 +471,24 @@ async def test_doctor_launched_note_order_free() -> None:
     launched = report.by_code("execution.launched")[0]
     assert "below" not in launched.fix
     assert "above" not in launched.fix
+
+
+async def test_doctor_numeric_flow_version_one_fix() -> None:
+    body = {
+        "flowId": SEED_FLOW,
+        "flowVersion": 1,
+        "inputData": {"Flow.email": "a@example.com", "Flow.source": "web"},
+    }
+
+    async with sandbox_client("seed") as client:
+        published = (await client.get_flow(SEED_FLOW)).published_version
+        report = await Doctor(client).run(request=body)
+
+    invalid = report.by_code("request.invalid-field-value")
+    missing = report.by_code("flow.not-published")
+    assert len(invalid) == 1
+    assert len(missing) == 1
+    assert invalid[0].fix == missing[0].fix
+    assert missing[0].evidence["nearest"] == published.id
+    assert f'"flowVersion": "{published.id}"' in missing[0].fix
+    assert '"flowVersion": "1"' not in missing[0].fix

@@ -6,7 +6,15 @@ import json
 import re
 from pathlib import Path
 
-from flowwidgets.diagnose import CATALOGUE, Finding, Report, Severity, make_finding
+from flowwidgets.diagnose import (
+    CATALOGUE,
+    Finding,
+    Report,
+    Severity,
+    check_request,
+    make_finding,
+    parse_request,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 
@@ -191,3 +199,36 @@ def test_documented_severity_matches_catalogue() -> None:
     for code, entry in CATALOGUE.items():
         section = text.split(f"### `{code}`", 1)[1].split("###", 1)[0]
         assert f"Severity: {entry.severity.value}" in section, code
+
+
+def test_catalogue_wrong_metric_title_fits() -> None:
+    body = {"interval": "2026-01-01T00:00:00Z/2026-01-02T00:00:00Z", "metrics": ["nFlow"]}
+    text = (
+        "POST https://api.mypurecloud.com/api/v2/analytics/flowexecutions/aggregates/query\n"
+        "Content-Type: application/json\n\n" + json.dumps(body)
+    )
+
+    findings = check_request(parse_request(text))
+
+    wrong = [f for f in findings if f.code == "analytics.wrong-endpoint"]
+    assert len(wrong) == 1
+    assert "conversation" not in wrong[0].title
+    assert "conversation" not in wrong[0].detail
+    assert "nFlowExecutions" in wrong[0].title + wrong[0].detail
+
+
+def test_finding_text_unterminated_string() -> None:
+    findings = check_request(parse_request('{"flowId": "a", "inputData": {"x": "abc}'))
+
+    not_json = [f for f in findings if f.code == "request.not-json"]
+    assert len(not_json) == 1
+    assert "at at" not in not_json[0].detail
+    assert "starting at line 1" in not_json[0].detail
+
+
+def test_finding_text_one_entry_singular() -> None:
+    one = check_request(parse_request('{"flowId": "a", "context": {"contactId": "c-1"}}'))
+    two = check_request(parse_request('{"flowId": "a", "context": {"a": 1, "b": 2}}'))
+
+    assert "Its entry 'context.contactId' never reaches" in one[0].detail
+    assert "Its entries 'context.a' and 'context.b' never reach" in two[0].detail
