@@ -113,7 +113,8 @@ def resolve_region(value: str | Region) -> Region:
     candidates = [*REGIONS, *_BY_DOMAIN]
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     close += difflib.get_close_matches(domain, candidates, n=3, cutoff=0.6)
-    suggestions = list(dict.fromkeys(close))
+    # Region names are shown with hyphens, the way AWS and users write them.
+    suggestions = list(dict.fromkeys(match.replace("_", "-") for match in close))
     hint = f" Did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
     raise ConfigurationError(
         f"Unknown Genesys Cloud region {value!r}.{hint} Use an AWS-style region name such as "

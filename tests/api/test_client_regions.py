@@ -73,7 +73,8 @@ def test_resolve_region_unknown_lists_close_matches() -> None:
 
     message = str(raised.value)
     assert "'eu-central-3'" in message
-    assert "eu_central_1" in message
+    assert "'eu-central-1'" in message
+    assert "eu_central" not in message
     assert "api_host=" in message
 
 
