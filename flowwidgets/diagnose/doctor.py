@@ -758,7 +758,7 @@ class Doctor:
                     make_finding(
                         "execution.launch-rejected",
                         f"The launch of the body as sent was rejected with {error.status} "
-                        f"{error.code}: {error.message}",
+                        f"{error.code}: {_sentence(error.message)}",
                         error.fix or "Fix what the message names and launch again.",
                         {
                             "status": error.status,
@@ -1133,7 +1133,7 @@ class Doctor:
                     make_finding(
                         "auth.invalid-client",
                         f"The login host rejected the OAuth client with {error.status} "
-                        f"{error.code}: {error.message}",
+                        f"{error.code}: {_sentence(error.message)}",
                         error.fix
                         or "Check the client id and secret, and that the client belongs to this "
                         "region's org.",
@@ -1170,7 +1170,7 @@ class Doctor:
                     make_finding(
                         "auth.token-rejected",
                         f"{error.method} {_path_of(error.url)} answered 401 {error.code}: "
-                        f"{error.message}",
+                        f"{_sentence(error.message)}",
                         error.fix
                         or "Get a new token from the login host of the same region as the API "
                         "host.",
@@ -1198,7 +1198,7 @@ class Doctor:
                     make_finding(
                         "doctor.call-failed",
                         f"{error.method} {_path_of(error.url)} failed with {error.status} "
-                        f"{error.code}: {error.message}",
+                        f"{error.code}: {_sentence(error.message)}",
                         error.fix
                         or "Run the doctor again; if it keeps failing, check the API status.",
                         {"status": error.status, "code": error.code, "url": _path_of(error.url)},
@@ -1208,6 +1208,12 @@ class Doctor:
         except (ApiConnectionError, httpx.TransportError) as error:
             raise _ConnectionFailedError(str(error)) from error
         return None
+
+
+def _sentence(text: str | None) -> str:
+    """End an API message with a full stop, so that text after it reads as a new sentence."""
+    text = (text or "no message").rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _path_of(url: str) -> str:

@@ -492,3 +492,32 @@ async def test_doctor_numeric_flow_version_one_fix() -> None:
     assert missing[0].evidence["nearest"] == published.id
     assert f'"flowVersion": "{published.id}"' in missing[0].fix
     assert '"flowVersion": "1"' not in missing[0].fix
+
+
+class RejectLaunchTransport(httpx.AsyncBaseTransport):
+    """Pass requests to the sandbox, but answer every launch with a 400 whose message has no
+    full stop, as some Genesys Cloud messages have none."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/api/v2/flows/executions":
+            body = {"status": 400, "code": "bad.request", "message": "Input data is invalid"}
+            return httpx.Response(400, json=body, headers={"ININ-Correlation-Id": "c-1"})
+        return await self.inner.handle_async_request(request)
+
+
+async def test_doctor_rejected_launch_message_punctuated() -> None:
+    clear_token_cache()
+    sandbox = Sandbox.from_scenario("seed")
+    client = connect(sandbox=sandbox, transport=RejectLaunchTransport(sandbox.transport()))
+    body = {"flowId": SEED_FLOW, "inputData": {"Flow.email": "a@example.com"}}
+
+    async with client:
+        report = await Doctor(client).run(request=body, launch=True)
+    clear_token_cache()
+
+    rejected = report.by_code("execution.launch-rejected")
+    assert len(rejected) == 1
+    assert rejected[0].detail.endswith("Input data is invalid.")
