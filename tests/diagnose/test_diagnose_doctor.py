@@ -145,6 +145,10 @@ async def test_doctor_launch_visibility_evidence() -> None:
     assert counted.evidence["time_zone"] == "UTC"
     assert counted.evidence["interval"].endswith("Z")
     assert "waited" not in counted.detail
+    written = json.loads(report.to_json())["findings"]
+    by_code = {finding["code"]: finding for finding in written}
+    assert by_code["history.visible"]["evidence"]["record"]["id"] == execution_id
+    assert by_code["analytics.visible"]["evidence"]["count"] == 1
 
 
 async def test_doctor_launch_visibility_history_disabled() -> None:
