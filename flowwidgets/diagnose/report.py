@@ -22,6 +22,10 @@ _VALUE_KEYS = frozenset(
     {"value", "values", "sent", "input_data", "inputs", "output_data", "misplaced"}
 )
 
+# Evidence keys holding API queries (criteria, filters, intervals). Their "value" entries are
+# flow ids and times, not inputs, so masking does not look inside them.
+_QUERY_KEYS = frozenset({"query", "filter"})
+
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?!<)[A-Za-z0-9._~+/=-]{8,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
@@ -238,6 +242,8 @@ def _collect_values(evidences: Iterable[dict[str, Any]]) -> set[str]:
     def walk(value: Any) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
+                if key in _QUERY_KEYS:
+                    continue
                 if key in _VALUE_KEYS:
                     leaves(item)
                 else:

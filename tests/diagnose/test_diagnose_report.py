@@ -232,3 +232,23 @@ def test_finding_text_one_entry_singular() -> None:
 
     assert "Its entry 'context.contactId' never reaches" in one[0].detail
     assert "Its entries 'context.a' and 'context.b' never reach" in two[0].detail
+
+
+def test_report_masked_keeps_query_times() -> None:
+    start = "2026-01-05T08:58:00.000Z"
+    finding = Finding(
+        code="history.visible",
+        severity=Severity.INFO,
+        title="The execution is in execution history",
+        detail=f"The history query from {start} returned the execution.",
+        fix="Nothing to do.",
+        evidence={
+            "query": {"query": [{"and": [{"key": "FlowStartDateTime", "value": start}]}]},
+            "inputs": {"Flow.email": "person@example.com"},
+        },
+    )
+
+    masked = Report(context={}, findings=[finding]).masked()
+
+    assert start in masked.findings[0].detail
+    assert "person@example.com" not in masked.to_json()
