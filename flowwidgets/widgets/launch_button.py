@@ -214,12 +214,16 @@ class LaunchButton(w.VBox):
         assert self.client is not None  # checked by the caller
         flow_id = body["flowId"]
         if self.ledger is not None:
+            # On the sandbox, launches happen at sandbox time, which may be far from the
+            # computer's clock; the ledger must use the same time as the org it records.
+            sandbox = getattr(self.client, "sandbox", None)
             self.ledger.record_launch(
                 name,
                 flow_id,
                 flow_version=body.get("flowVersion"),
                 region=getattr(self.client.region, "domain", None),
                 inputs=body.get("inputData"),
+                launched_at=sandbox.clock.now() if sandbox is not None else None,
             )
 
         previous_on_wait = self.client.on_wait

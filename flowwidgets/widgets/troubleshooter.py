@@ -122,11 +122,12 @@ class Troubleshooter(w.VBox):
 
     def add_findings(self, findings: list[Finding]) -> None:
         """Add ``findings`` to the report (a finding already shown is not repeated)."""
-        seen = {(finding.code, finding.title) for finding in self.findings}
+        # Titles are generic ("A flow input was not supplied"), so the detail tells findings apart.
+        seen = {(finding.code, finding.detail) for finding in self.findings}
         for finding in findings:
-            if (finding.code, finding.title) not in seen:
+            if (finding.code, finding.detail) not in seen:
                 self.findings.append(finding)
-                seen.add((finding.code, finding.title))
+                seen.add((finding.code, finding.detail))
         self.report_view.value = (
             self.report.to_html() if self.findings else "<i>No findings yet.</i>"
         )

@@ -287,3 +287,24 @@ async def test_launch_form_unknown_version_shows_error(client) -> None:
 
     assert "Reading the version failed" in form.errors.text
     assert list(form.fields) == ["Flow.email", "Flow.source"]
+
+
+async def test_launch_button_ledger_uses_sandbox_time(tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    from flowwidgets.connect import connect
+    from flowwidgets.sandbox import Sandbox
+
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    client = connect(sandbox=Sandbox.from_scenario("seed", start=start, speed=0))
+    async with client:
+        form = LaunchForm(client, await seed_flow(client))
+        form.set_value("Flow.email", "person@example.com")
+        ledger = Ledger(tmp_path / "ledger.sqlite3")
+        button = LaunchButton(form, client, ledger=ledger)
+
+        await button.launch(1)
+
+    entries = list(ledger)
+    assert [entry.launched_at for entry in entries] == [start]
+    ledger.close()

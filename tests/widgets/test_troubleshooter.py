@@ -63,3 +63,16 @@ async def test_troubleshooter_repr_while_connecting(client) -> None:
 
     assert before == "<Troubleshooter connecting: 0 findings>"
     assert repr(app).startswith("<Troubleshooter Example Web Shop: ")
+
+
+def test_troubleshooter_keeps_findings_with_same_title() -> None:
+    from flowwidgets.diagnose import make_finding
+
+    app = Troubleshooter()
+    email = make_finding("inputs.missing", "Flow.email is not in inputData.", "Send it.")
+    source = make_finding("inputs.missing", "Flow.source is not in inputData.", "Send it.")
+
+    app.add_findings([email, source])
+    app.add_findings([email])
+
+    assert app.codes == ["inputs.missing", "inputs.missing"]
