@@ -14,6 +14,7 @@ import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -200,6 +201,19 @@ class ClientCredentials(httpx.Auth):
 
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
+
+    def token_expiry(self, login_base_url: str) -> datetime | None:
+        """Return when the cached token for ``login_base_url`` expires (UTC), or ``None``.
+
+        The time is the token's ``expires_in`` as the login host sent it, not the
+        earlier moment at which the client replaces the token.
+        """
+        key = (self.login_host or login_base_url, self.client_id, self._secret_hash)
+        cached = _TOKEN_CACHE.get(key)
+        if cached is None:
+            return None
+        remaining = cached.expires_at + TOKEN_EXPIRY_MARGIN - self._clock()
+        return datetime.now(timezone.utc) + timedelta(seconds=remaining)
 
     def _cached_token(self, key: tuple[str, str, str]) -> str | None:
         cached = _TOKEN_CACHE.get(key)

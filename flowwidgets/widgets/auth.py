@@ -7,7 +7,6 @@ import datetime as dt
 import html
 import logging
 import os
-import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -78,18 +77,10 @@ def token_expiry(client: GenesysClient) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value
 
-    # NOTE: the client exposes no public token expiry yet, so this reads its token cache,
-    # which counts on the monotonic clock. A change of that cache makes this return None.
-    from flowwidgets.api import auth as auth_module
-
-    cache = getattr(auth_module, "_TOKEN_CACHE", None)
-    key_parts = (getattr(auth, "client_id", None), getattr(auth, "_secret_hash", None))
-    if not isinstance(cache, dict) or None in key_parts:
-        return None
-    for (login_base, client_id, secret_hash), cached in cache.items():
-        if (client_id, secret_hash) == key_parts and login_base == client.login_base_url:
-            remaining = float(cached.expires_at) - time.monotonic()
-            return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=remaining)
+    read_expiry = getattr(auth, "token_expiry", None)
+    if callable(read_expiry):
+        expiry = read_expiry(client.login_base_url)
+        return expiry if isinstance(expiry, dt.datetime) else None
     return None
 
 

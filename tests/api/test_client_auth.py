@@ -380,3 +380,25 @@ async def test_client_credentials_streamed_token_response(make_client) -> None:
         organization = await client.get_organization()
 
     assert organization.name == "Example Org"
+
+
+async def test_client_credentials_token_expiry_public(make_client) -> None:
+    import datetime as dt
+
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if is_token_request(request):
+            return token_response("token-1", expires_in=3600)
+        return httpx.Response(200, json=load_fixture("organization"))
+
+    auth = ClientCredentials(CLIENT_ID, CLIENT_SECRET, clock=clock)
+    async with make_client(handler, auth=auth) as client:
+        before_token = auth.token_expiry(client.login_base_url)
+        await client.get_organization()
+        clock.now += 600
+        expiry = auth.token_expiry(client.login_base_url)
+
+    remaining = expiry - dt.datetime.now(dt.timezone.utc)
+    assert before_token is None
+    assert dt.timedelta(minutes=49) < remaining <= dt.timedelta(minutes=50)

@@ -60,6 +60,7 @@ async def test_auth_cell_connects_to_sandbox_by_click(monkeypatch) -> None:
     assert cell.organization_name == "Example Web Shop"
     assert "SANDBOX" in cell.badge.value
     assert "Web form backend" in cell.summary.value
+    assert "(in 23 h" in cell.summary.value
     assert seen == [cell.client]
     assert repr(cell) == "<AuthCell connected to 'Example Web Shop'>"
 
