@@ -115,7 +115,11 @@ def request_flow_id(observed: ObservedRequest | None) -> str | None:
 
 
 def _criteria_flow_id(criteria: Any) -> str | None:
-    """Find ``{"key": "FlowId", "operator": "eq", "value": ...}`` in nested query criteria."""
+    """Find ``{"key": "FlowId", "operator": "eq", "value": ...}`` in nested query criteria.
+
+    Criteria groups nest through ``and``, ``or`` and ``criteria`` (one criterion or a list);
+    a group under ``not`` excludes the flow rather than naming it, so it is skipped.
+    """
     if isinstance(criteria, list):
         for item in criteria:
             found = _criteria_flow_id(item)
@@ -131,7 +135,7 @@ def _criteria_flow_id(criteria: Any) -> str | None:
         and isinstance(value, str)
     ):
         return value
-    for key in ("and", "or", "query"):
+    for key in ("and", "or", "criteria", "query"):
         found = _criteria_flow_id(criteria.get(key))
         if found is not None:
             return found

@@ -154,6 +154,47 @@ def test_request_flow_id_from_history_criteria() -> None:
     assert request_flow_id(request) == FLOW_ID
 
 
+FLOW_CRITERION = {"key": "FlowId", "operator": "eq", "value": FLOW_ID}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        [{"criteria": FLOW_CRITERION}],
+        [{"criteria": [FLOW_CRITERION]}],
+        [{"or": [{"criteria": [FLOW_CRITERION]}]}],
+        [{"and": [{"not": [FLOW_CRITERION]}, {"criteria": FLOW_CRITERION}]}],
+    ],
+    ids=["criteria-single", "criteria-list", "or-criteria", "after-not"],
+)
+def test_request_flow_id_from_criteria_groups(query: list) -> None:
+    request = parse_request(http("POST", "/api/v2/flows/instances/query", {"query": query}))
+
+    assert request_flow_id(request) == FLOW_ID
+
+
+def test_request_flow_id_skips_negated_criteria() -> None:
+    query = {"query": [{"not": [{"criteria": FLOW_CRITERION}]}]}
+
+    flow_id = request_flow_id(parse_request(http("POST", "/api/v2/flows/instances/query", query)))
+
+    assert flow_id is None
+
+
+async def test_doctor_criteria_history_query_flow_checked() -> None:
+    org = workflow_scenario(
+        flow_id=FLOW_ID, inputs=INPUTS, execution_data={"enabled": True, "enabled_at": -3600}
+    )
+    query = {"query": [{"criteria": [FLOW_CRITERION]}]}
+    request = http("POST", "/api/v2/flows/instances/query", query)
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(request=request)
+
+    assert report.context["flow_id"] == FLOW_ID
+    assert "history.not-republished" in report.codes
+
+
 def test_request_flow_id_ignores_other_operators() -> None:
     query = {"query": [{"key": "FlowId", "operator": "in", "value": FLOW_ID}]}
 
