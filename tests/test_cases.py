@@ -165,7 +165,24 @@ def c01_variant() -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("case", [c01_original(), c01_variant()], ids=["original", "variant"])
+def c01_nested_in_wrong_field() -> dict[str, Any]:
+    case = c01_variant()
+    body = {
+        "flowId": C01_VARIANT_FLOW,
+        "inputs": {"Flow": {"customerEmail": "someone@example.org", "channel": "landing-page"}},
+        "verbose": True,
+    }
+    case["request"] = http_request("api.mypurecloud.de", body)
+    case["wrong_fields"] = {"inputs", "verbose"}
+    case["sent_as"] = "inputs.Flow.customerEmail"
+    return case
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c01_original(), c01_variant(), c01_nested_in_wrong_field()],
+    ids=["original", "variant", "nested-flow"],
+)
 async def test_case_c01_inputs_outside_input_data(case: dict[str, Any]) -> None:
     async with sandbox_client(case["scenario"]) as client:
         report = await Doctor(client).run(
@@ -246,22 +263,43 @@ def c02_variant() -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("case", [c02_original(), c02_variant()], ids=["original", "variant"])
+def c02_other_case(key: str) -> dict[str, Any]:
+    case = c02_variant()
+    body = {
+        "flowId": C02_VARIANT_FLOW,
+        "inputData": {key: {"contactAddress": "a@example.net", "Priority": 2}},
+    }
+    case["request"] = http_request("api.mypurecloud.jp", body)
+    case["nested_key"] = key
+    case["suggested"] = {"Flow.contactAddress", "Flow.priority"}
+    return case
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c02_original(), c02_variant(), c02_other_case("flow"), c02_other_case("FLOW")],
+    ids=["original", "variant", "lower-case", "upper-case"],
+)
 async def test_case_c02_nested_flow_object(case: dict[str, Any]) -> None:
     async with sandbox_client(case["scenario"]) as client:
         report = await Doctor(client).run(request=case["request"], launch=True)
 
+    nested_key = case.get("nested_key", "Flow")
+    suggested = case.get("suggested", case["inputs"])
     unknown = report.by_code("inputs.unknown-key")
     assert len(unknown) == 1
-    assert unknown[0].evidence["key"] == "Flow"
-    assert set(unknown[0].evidence["suggestions"]) == case["inputs"]
+    assert unknown[0].evidence["key"] == nested_key
+    assert set(unknown[0].evidence["suggestions"]) == suggested
     assert set(evidence(report, "inputs.missing", "input")) == case["inputs"]
+    missing = report.by_code("inputs.missing")
+    errors = {f.evidence["input"] for f in missing if f.severity.value == "error"}
+    assert errors == suggested
     failed = report.by_code("execution.failed")
     assert len(failed) == 1
     assert failed[0].evidence["error_code"] == "error.workflow.expression.unexpectedNull"
     assert failed[0].evidence["variable"] == case["null_input"]
     bare = case["null_input"].split(".", 1)[1]
-    assert f"inputData.Flow.{bare}" in failed[0].detail
+    assert f"inputData.{nested_key}.{bare}" in failed[0].detail
 
 
 # c03: fields copied from a tutorial that does not match the API.

@@ -106,8 +106,8 @@ def check_inputs(intent: LaunchIntent, schema: Any, version: str | None = None) 
     for key, value in intent.input_dict.items():
         if key in inputs:
             findings.extend(_check_type(inputs[key], value, f"inputData[{key!r}]"))
-        elif key == "Flow" and isinstance(value, dict):
-            findings.append(_nested_flow(value, inputs, meant, where))
+        elif key.lower() == "flow" and isinstance(value, dict):
+            findings.append(_nested_flow(key, value, inputs, meant, where))
         else:
             findings.append(_unknown_key(key, value, inputs, meant, where))
 
@@ -121,19 +121,23 @@ def check_inputs(intent: LaunchIntent, schema: Any, version: str | None = None) 
 
 
 def _nested_flow(
-    value: dict[str, Any], inputs: dict[str, SchemaInput], meant: dict[str, _Placement], where: str
+    key: str,
+    value: dict[str, Any],
+    inputs: dict[str, SchemaInput],
+    meant: dict[str, _Placement],
+    where: str,
 ) -> Finding:
     pairs = {}
     for inner, inner_value in value.items():
         match = closest_input(inner, inputs)
         pairs[inner] = match
         if match is not None:
-            meant.setdefault(match, _Placement(f"inputData.Flow.{inner}", inner_value))
+            meant.setdefault(match, _Placement(f"inputData.{key}.{inner}", inner_value))
     matched = [match for match in pairs.values() if match]
     unmatched = [inner for inner, match in pairs.items() if match is None]
     detail = (
-        f"inputData nests the inputs in an object under the key 'Flow'; {where} has no input named "
-        "'Flow', so the whole object is ignored and none of its values reach the flow."
+        f"inputData nests the inputs in an object under the key {key!r}; {where} has no input "
+        f"named {key!r}, so the whole object is ignored and none of its values reach the flow."
     )
     if matched:
         detail += f" The nested keys are the inputs {quote_list(matched)}."
@@ -148,7 +152,7 @@ def _nested_flow(
         "Flatten the object: send "
         + (render_json(corrected) if corrected else "flat 'Flow.<name>' keys")
         + " as inputData.",
-        {"key": "Flow", "suggestions": matched, "unmatched": unmatched, "value": value},
+        {"key": key, "suggestions": matched, "unmatched": unmatched, "value": value},
     )
 
 

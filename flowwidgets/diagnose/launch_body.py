@@ -66,7 +66,8 @@ class LaunchIntent:
     """A launch body as sent, and the inputs it tried to send outside ``inputData``.
 
     ``misplaced`` maps a dotted path such as ``"inputs.email"`` to the value sent there: entries of
-    an    unknown top-level field whose value is an object, which the API never reads as inputs.
+    an unknown top-level field whose value is an object, which the API never reads as inputs. A
+    ``Flow`` object inside such a field gives paths such as ``"inputs.Flow.email"``.
     """
 
     body: dict[str, Any]
@@ -103,5 +104,10 @@ def read_launch_body(body: dict[str, Any]) -> LaunchIntent:
         intent.unknown_fields[key] = suggest_field(key)
         if isinstance(value, dict):
             for inner_key, inner_value in value.items():
-                intent.misplaced[f"{key}.{inner_key}"] = inner_value
+                if inner_key.lower() == "flow" and isinstance(inner_value, dict):
+                    # Inputs nested in a Flow object sit one level further down.
+                    for name, nested_value in inner_value.items():
+                        intent.misplaced[f"{key}.{inner_key}.{name}"] = nested_value
+                else:
+                    intent.misplaced[f"{key}.{inner_key}"] = inner_value
     return intent

@@ -615,12 +615,12 @@ def check_input_shape(intent: LaunchIntent) -> list[Finding]:
 
     findings = []
     for key, value in intent.input_data.items():
-        if key == "Flow" and isinstance(value, dict):
+        if key.lower() == "flow" and isinstance(value, dict):
             names = [f"Flow.{inner}" for inner in value]
             findings.append(
                 make_finding(
                     "inputs.unknown-key",
-                    "inputData nests the inputs in an object under 'Flow'; the flow reads flat "
+                    f"inputData nests the inputs in an object under {key!r}; the flow reads flat "
                     f"keys, so {quote_list(names)} are never set.",
                     f"Flatten it: send {quote_list(names)} as keys of inputData itself.",
                     {"key": key, "suggestions": names, "value": value},

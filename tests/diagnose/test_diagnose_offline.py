@@ -180,8 +180,9 @@ def test_check_request_input_keys_without_prefix() -> None:
     assert suggestions == {"email": "Flow.email", "flow.source": "Flow.source"}
 
 
-def test_check_request_nested_flow_object() -> None:
-    body = {"flowId": "f-1", "inputData": {"Flow": {"userEmail": "a@example.com", "myInt1": 1}}}
+@pytest.mark.parametrize("key", ["Flow", "flow", "FLOW"])
+def test_check_request_nested_flow_object(key: str) -> None:
+    body = {"flowId": "f-1", "inputData": {key: {"userEmail": "a@example.com", "myInt1": 1}}}
 
     findings = check_request(parse_request(json.dumps(body)))
 
