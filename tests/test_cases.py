@@ -398,6 +398,50 @@ async def test_case_c05_region_mismatch(org_region: str, request_host: str) -> N
     assert request_host in mismatch[0].detail
 
 
+def token_then_launch(token_domain: str, api_domain: str, flow_id: str) -> str:
+    body = json.dumps({"flowId": flow_id, "inputData": {"Flow.x": "1"}})
+    return (
+        f"TOKEN=$(curl -s -X POST https://login.{token_domain}/oauth/token \\\n"
+        '  -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials | jq -r .access_token)\n'
+        f"curl -s -X POST https://api.{api_domain}/api/v2/flows/executions \\\n"
+        '  -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
+        f"  -d '{body}'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("token_domain", "api_domain"),
+    [("mypurecloud.de", "mypurecloud.com.au"), ("mypurecloud.jp", "usw2.pure.cloud")],
+    ids=["original", "variant"],
+)
+async def test_case_c05_script_token_host_offline(token_domain: str, api_domain: str) -> None:
+    script = token_then_launch(token_domain, api_domain, "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f")
+
+    report = await Doctor(None).run(request=script)
+
+    mismatch = report.by_code("auth.region-mismatch")
+    assert len(mismatch) == 1
+    assert mismatch[0].evidence["credentials_domain"] == token_domain
+    assert mismatch[0].evidence["request_domain"] == api_domain
+    assert f"login.{token_domain}" in mismatch[0].detail
+
+
+@pytest.mark.parametrize("org_region", ["mypurecloud.de", "mypurecloud.ie"], ids=["same", "third"])
+async def test_case_c05_script_token_host_connected(org_region: str) -> None:
+    flow_id = "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+    org = scenario(flow_id, {"Flow.x": {"type": "string"}}, region=org_region)
+    script = token_then_launch("mypurecloud.de", "mypurecloud.com.au", flow_id)
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(request=script)
+
+    mismatch = report.by_code("auth.region-mismatch")
+    assert mismatch[0].evidence["credentials_domain"] == "mypurecloud.de"
+    assert len(mismatch) == (1 if org_region == "mypurecloud.de" else 2)
+    for finding in mismatch:
+        assert "token from login.mypurecloud.ie" not in finding.detail
+
+
 @pytest.mark.parametrize(
     ("token_domain", "api_domain"),
     [("mypurecloud.de", "mypurecloud.com.au"), ("mypurecloud.jp", "usw2.pure.cloud")],

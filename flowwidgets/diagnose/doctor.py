@@ -36,6 +36,7 @@ from flowwidgets.diagnose.offline import (
     check_response,
     launch_intent,
     request_flow_id,
+    token_domain,
 )
 from flowwidgets.diagnose.parse import (
     ObservedRequest,
@@ -285,15 +286,32 @@ class Doctor:
             if getattr(self.client, "sandbox", None) is not None
             else "org of the credentials checked here"
         )
-        if host and host.startswith("api.") and host[4:] in domains and host[4:] != client_domain:
+        script_domain = token_domain(state.request)
+        if (
+            host
+            and host.startswith("api.")
+            and host[4:] in domains
+            and host[4:] != client_domain
+            # When the script's own token host is in this org's region, the offline check
+            # already says all there is to say.
+            and script_domain != client_domain
+        ):
+            detail = (
+                f"The request went to {host} (region {domains[host[4:]]}), but the {checked} "
+                f"belongs to {client_domain}, whose tokens come from login.{client_domain}. A "
+                f"token is only valid on the API host of the region that issued it, so {host} "
+                "answers 401 to a token of this org."
+            )
+            if script_domain is not None:
+                detail += (
+                    f" The script itself gets its token from login.{script_domain}, so the org "
+                    "checked here may not be the one the script uses."
+                )
             state.report.extend(
                 [
                     make_finding(
                         "auth.region-mismatch",
-                        f"The request went to {host} (region {domains[host[4:]]}), but the "
-                        f"{checked} belongs to {client_domain} (login.{client_domain}). A token is "
-                        "only valid on the API host of the region that issued it, so every call "
-                        f"to {host} with a token from login.{client_domain} answers 401.",
+                        detail,
                         f"Send the requests to api.{client_domain}, or use an OAuth client of the "
                         f"org in {host[4:]} and get its token from login.{host[4:]}.",
                         {"request_domain": host[4:], "credentials_domain": client_domain},

@@ -43,6 +43,7 @@ def check_request(observed: ObservedRequest) -> list[Finding]:
     """
     findings = list(observed.findings)
     findings.extend(_check_host(observed))
+    findings.extend(check_token_region(observed))
 
     path = observed.path
     bare_route = body_route(observed.body) if path is None else None
@@ -218,6 +219,42 @@ def _check_host(observed: ObservedRequest) -> list[Finding]:
     )
     return [
         make_finding("request.unknown-host", detail, fix, {"host": host, "suggestion": suggestion})
+    ]
+
+
+def token_domain(observed: ObservedRequest | None) -> str | None:
+    """Return the region domain of the login host a script got its token from, if it shows one."""
+    host = observed.token_host if observed else None
+    if host and host.startswith("login.") and host[6:] in region_domains():
+        return host[6:]
+    return None
+
+
+def check_token_region(observed: ObservedRequest) -> list[Finding]:
+    """Check that a script's token request and its API call go to the same region."""
+    domains = region_domains()
+    host = observed.host
+    login_domain = token_domain(observed)
+    if not (host and host.startswith("api.") and login_domain):
+        return []
+    api_domain = host[4:]
+    if api_domain not in domains or api_domain == login_domain:
+        return []
+    return [
+        make_finding(
+            "auth.region-mismatch",
+            f"The script gets its token from login.{login_domain} (region "
+            f"{domains[login_domain]}) but sends the request to {host} (region "
+            f"{domains[api_domain]}). A token is only valid on the API host of the region that "
+            f"issued it, so {host} answers 401 to it.",
+            f"Use one region for both: the region of the org the OAuth client belongs to, either "
+            f"login.{login_domain} with api.{login_domain}, or login.{api_domain} with {host}.",
+            {
+                "request_domain": api_domain,
+                "credentials_domain": login_domain,
+                "token_host": observed.token_host,
+            },
+        )
     ]
 
 

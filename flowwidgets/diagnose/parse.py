@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from flowwidgets.diagnose.findings import Finding, Severity, make_finding
-from flowwidgets.diagnose.routes import LAUNCH_PATH
+from flowwidgets.diagnose.routes import LAUNCH_PATH, TOKEN_PATH
 
 #: Maximum number of characters of a request or response the doctor reads.
 MAX_TEXT_CHARS = 1_000_000
@@ -43,6 +43,8 @@ class ObservedRequest:
     body: Any = None
     body_error: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: Host of a token request (``/oauth/token``) sent earlier in the same script, if any.
+    token_host: str | None = None
 
     @property
     def host(self) -> str | None:
@@ -303,6 +305,13 @@ def _parse_shell(text: str) -> ObservedRequest:
     with_url = [request for request in parsed if request.url]
     chosen = launches[0] if launches else (with_url or parsed)[-1]
     position = parsed.index(chosen) + 1
+    token_requests = [
+        request
+        for request in parsed[: position - 1]
+        if (request.path or "").rstrip("/") == TOKEN_PATH and request.host
+    ]
+    if token_requests:
+        chosen.token_host = token_requests[-1].host
     reason = (
         "it is the launch"
         if launches
