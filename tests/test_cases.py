@@ -376,6 +376,27 @@ async def test_case_c04_call_flow_without_id(case: dict[str, Any]) -> None:
     assert not_launchable[0].evidence["type"] == "INBOUNDCALL"
 
 
+@pytest.mark.parametrize("field", ["flow_id", "flowID", "flowid", "id"])
+async def test_case_c04_misspelt_flow_id_field_used(field: str) -> None:
+    flow_id = "5e4d3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c1b"
+    org = scenario(flow_id, {"Flow.ref": {"type": "string", "fails_when_null": True}})
+    body = {field: flow_id, "inputData": {"ref": "R-1"}}
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(
+            request=http_request("api.mypurecloud.com", body), launch=True
+        )
+
+    assert report.context["flow_id"] == flow_id
+    assert "request.missing-flow-id" in report.codes
+    assert set(evidence(report, "request.unknown-field", "field")) == {field}
+    assert "flow.not-found" not in report.codes
+    assert evidence(report, "inputs.unknown-key", "suggestion") == ["Flow.ref"]
+    skipped = report.by_code("execution.launch-skipped")
+    assert len(skipped) == 1
+    assert repr(field) in skipped[0].detail
+
+
 # c05: a token from one region's login host used on another region's API host.
 
 

@@ -292,8 +292,8 @@ class Doctor:
             and host.startswith("api.")
             and host[4:] in domains
             and host[4:] != client_domain
-            # When the script's own token host is in this org's region, the offline check
-            # already says all there is to say.
+            # When the script's own token host is in this org's region, the offline finding
+            # already covers it.
             and script_domain != client_domain
         ):
             detail = (
@@ -1327,6 +1327,16 @@ def _launch_skipped_without_body(state: _State, flow_id: str | None) -> Finding:
         )
         fix = "Send the body as one JSON object with flowId and inputData, then launch again."
         reason = "no JSON body"
+    elif (misspelt := state.intent.misspelt_flow_id()) is not None:
+        field_name, misspelt_id = misspelt
+        detail = (
+            f"The doctor did not launch: the request body has no flowId. It sends the flow id "
+            f"{misspelt_id} as {field_name!r}, which the launch API does not read; the checks "
+            "above used that id, but the doctor launches only the body as sent, so it does not "
+            "rename the field."
+        )
+        fix = f'Rename {field_name!r} to "flowId" and run the doctor again with --launch.'
+        reason = "misspelt flowId"
     else:
         detail = "The doctor did not launch: the request body has no flowId" + (
             f", and the flow id{given} given separately is not added to it, because the doctor "

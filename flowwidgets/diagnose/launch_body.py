@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from flowwidgets.diagnose._match import closest, normalize
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 #: The only top-level fields of a launch body (FlowExecutionLaunchRequest).
 LAUNCH_FIELDS = ("flowId", "flowVersion", "inputData", "name")
@@ -82,6 +85,19 @@ class LaunchIntent:
     def input_dict(self) -> dict[str, Any]:
         """``inputData`` when it is an object, else an empty dict."""
         return self.input_data if isinstance(self.input_data, dict) else {}
+
+    def misspelt_flow_id(self) -> tuple[str, str] | None:
+        """Return the field and value of a flow id sent under a misspelt name, such as ``flow_id``.
+
+        Only a UUID value counts, and only when ``flowId`` itself is missing.
+        """
+        if self.flow_id is not None:
+            return None
+        for key, suggestion in self.unknown_fields.items():
+            value = self.body.get(key)
+            if suggestion == "flowId" and isinstance(value, str) and _UUID.match(value.strip()):
+                return key, value.strip()
+        return None
 
     @property
     def has_inputs(self) -> bool:

@@ -102,13 +102,17 @@ def launch_intent(observed: ObservedRequest | None) -> LaunchIntent | None:
 
 
 def request_flow_id(observed: ObservedRequest | None) -> str | None:
-    """Return the flow a request is about: a launch's flowId, or the ``FlowId eq`` criterion of
-    an execution history query (POST /api/v2/flows/instances/query)."""
+    """Return the flow a request is about: a launch's flowId (or a flow id under a misspelt
+    field such as ``flow_id``), or the ``FlowId eq`` criterion of an execution history query
+    (POST /api/v2/flows/instances/query)."""
     if observed is None or not isinstance(observed.body, dict):
         return None
     intent = launch_intent(observed)
     if intent is not None:
-        return intent.flow_id if isinstance(intent.flow_id, str) else None
+        if isinstance(intent.flow_id, str):
+            return intent.flow_id
+        misspelt = intent.misspelt_flow_id()
+        return misspelt[1] if misspelt else None
     route = observed.path.rstrip("/") if observed.path else body_route(observed.body)
     if route != HISTORY_QUERY_PATH:
         return None
