@@ -91,6 +91,8 @@ class _State:
     intent: LaunchIntent | None
     flow: Flow | None = None
     version: FlowVersion | None = None
+    # The version whose inputs are checked when the requested flowVersion names none.
+    input_version: FlowVersion | None = None
     input_findings: list[Finding] = field(default_factory=list)
     response_findings: list[Finding] = field(default_factory=list)
 
@@ -461,6 +463,14 @@ class Doctor:
                 )
             ]
         )
+        # The inputs are still worth checking: against the version the value writes
+        # differently (1 for "1.0"), else against the published version.
+        stand_in_id = nearest or (published.id if published else None)
+        if stand_in_id is not None:
+            assert self.client is not None
+            state.input_version = await self._call(
+                state, self.client.get_flow_version(flow.id, stand_in_id)
+            )
         # A flowVersion sent as a number also has an offline finding that suggests sending the
         # same number as a string, which names no version either, so it gets the same fix.
         findings = state.report.findings
@@ -533,7 +543,11 @@ class Doctor:
     # Inputs against the schema.
 
     def _check_inputs(self, state: _State, execution: Execution | None) -> None:
-        version = state.version or (execution.flow_version if execution else None)
+        version = (
+            state.version
+            or (execution.flow_version if execution else None)
+            or state.input_version
+        )
         schema = version.input_schema if version else None
         if state.intent is None or schema is None:
             state.report.extend(state.input_findings)

@@ -477,6 +477,20 @@ async def test_doctor_launched_note_order_free() -> None:
     assert "above" not in launched.fix
 
 
+@pytest.mark.parametrize("flow_version", [1, 7], ids=["means-existing", "no-such-version"])
+async def test_doctor_numeric_flow_version_inputs_still_checked(flow_version: int) -> None:
+    body = {"flowId": SEED_FLOW, "flowVersion": flow_version, "inputData": {"email": "a@b.example"}}
+
+    async with sandbox_client("seed") as client:
+        published = (await client.get_flow(SEED_FLOW)).published_version
+        report = await Doctor(client).run(request=body)
+
+    unknown = report.by_code("inputs.unknown-key")
+    assert [finding.evidence["suggestion"] for finding in unknown] == ["Flow.email"]
+    assert f"version {published.id}" in unknown[0].detail
+    assert "flow.not-published" in report.codes
+
+
 async def test_doctor_numeric_flow_version_one_fix() -> None:
     body = {
         "flowId": SEED_FLOW,
