@@ -71,6 +71,20 @@ _LAUNCH_BLOCKERS = frozenset(
     }
 )
 
+# What starts a flow of a type that the launch API does not start, keyed by flow type.
+_FLOW_TYPE_STARTS = {
+    "INBOUNDCALL": "An inbound call flow runs when a call arrives on a number routed to it.",
+    "INBOUNDCHAT": "An inbound chat flow runs when a chat conversation is routed to it.",
+    "INBOUNDEMAIL": "An inbound email flow runs when an email arrives at an address routed to it.",
+    "INBOUNDSHORTMESSAGE": "An inbound message flow runs when a message arrives on an address "
+    "routed to it.",
+    "INQUEUECALL": "An in-queue call flow runs while a call waits in a queue.",
+    "OUTBOUNDCALL": "An outbound call flow runs when a campaign call connects.",
+}
+_OTHER_FLOW_TYPE_STARTS = (
+    "A flow of this type is started by its channel or by another flow, not by this API."
+)
+
 # Plain words for flowErrorInfo codes of workflows.
 _ERROR_MEANINGS = {
     "error.workflow.expression.unexpectedNull": "an expression in the workflow needed a value but "
@@ -349,12 +363,7 @@ class Doctor:
                         f"{LAUNCH_PATH} starts workflows, not "
                         + (f"{flow_type} flows" if flow_type else "this flow")
                         + ". "
-                        + (
-                            "An inbound call flow runs when a call arrives on a number routed "
-                            "to it."
-                            if flow_type == "INBOUNDCALL"
-                            else ""
-                        ),
+                        + _FLOW_TYPE_STARTS.get(flow_type, _OTHER_FLOW_TYPE_STARTS),
                         "Launch a flow of type WORKFLOW; to act on a call or message, move the "
                         "logic into a workflow and launch that, or trigger the flow through its "
                         "channel.",
@@ -765,9 +774,12 @@ class Doctor:
                 [
                     make_finding(
                         "execution.launch-skipped",
-                        f"The doctor did not launch because {quote_list(blockers)} mean the launch "
-                        "cannot run the flow.",
-                        "Fix those errors first, or pass force=True (--force) to launch anyway.",
+                        f"The doctor did not launch because {quote_list(blockers)} "
+                        + ("means" if len(blockers) == 1 else "mean")
+                        + " the launch cannot run the flow.",
+                        "Fix "
+                        + ("that error" if len(blockers) == 1 else "those errors")
+                        + " first, or launch anyway with --force (force=True from Python).",
                         {"reason": "blocking findings", "codes": blockers},
                     )
                 ]

@@ -539,3 +539,19 @@ async def test_doctor_rejected_launch_message_punctuated() -> None:
     rejected = report.by_code("execution.launch-rejected")
     assert len(rejected) == 1
     assert rejected[0].detail.endswith("Input data is invalid.")
+
+
+@pytest.mark.parametrize("flow_type", ["INBOUNDCALL", "INBOUNDCHAT", "BOT"])
+async def test_doctor_not_launchable_explains_type(flow_type: str) -> None:
+    org = workflow_scenario(flow_id=FLOW_ID, inputs={}, flow_type=flow_type)
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(request={"flowId": FLOW_ID}, launch=True)
+
+    detail = report.by_code("flow.not-launchable")[0].detail
+    assert detail.endswith(".")
+    assert detail.count(". ") >= 1
+    skipped = report.by_code("execution.launch-skipped")[0]
+    assert "'flow.not-launchable' means" in skipped.detail
+    assert "--force" in skipped.fix
+    assert "pass force=True" not in skipped.fix
