@@ -32,6 +32,7 @@ from flowwidgets.diagnose.findings import Finding, Severity, make_finding
 from flowwidgets.diagnose.inputs import check_inputs
 from flowwidgets.diagnose.launch_body import LaunchIntent
 from flowwidgets.diagnose.offline import (
+    body_route,
     check_request,
     check_response,
     launch_intent,
@@ -269,7 +270,8 @@ class Doctor:
 
         self._check_inputs(state, execution)
         report.extend(response_findings)
-        await self._check_history_setting(state)
+        if _concerns_executions(state.request, launch=launch, execution_id=execution_id):
+            await self._check_history_setting(state)
 
         if execution is not None:
             report.extend(self._explain_outcome(state, execution))
@@ -1382,6 +1384,26 @@ def _launch_skipped_without_body(state: _State, flow_id: str | None) -> Finding:
         detail,
         fix,
         {"reason": reason, "flow_id": flow_id},
+    )
+
+
+def _concerns_executions(
+    observed: ObservedRequest | None, *, launch: bool, execution_id: str | None
+) -> bool:
+    """Return whether the check is about executions, so that execution history matters.
+
+    A token request, a flow listing or another route unrelated to executions gets no
+    execution-history findings; a launch, an execution, a history or analytics query, or a
+    check without a request does.
+    """
+    if launch or execution_id or observed is None or launch_intent(observed) is not None:
+        return True
+    path = observed.path or body_route(observed.body)
+    if path is None:
+        return True
+    path = path.rstrip("/")
+    return path.startswith(
+        (LAUNCH_PATH, "/api/v2/flows/instances", "/api/v2/analytics/flowexecutions")
     )
 
 

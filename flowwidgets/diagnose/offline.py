@@ -704,7 +704,7 @@ def check_response(
     )
 
     if status is not None and status >= 400:
-        findings.extend(_explain_error(observed, body, correlation))
+        findings.extend(_explain_error(observed, body, correlation, request))
         return findings
     if request is not None and not is_launch(request):
         findings.extend(_check_other_success(observed, request, body, correlation))
@@ -824,11 +824,14 @@ _CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
 
 
 def _explain_error(
-    observed: ObservedResponse, body: dict[str, Any] | None, correlation: str | None
+    observed: ObservedResponse,
+    body: dict[str, Any] | None,
+    correlation: str | None,
+    request: ObservedRequest | None = None,
 ) -> list[Finding]:
     status = observed.status
     if status == 429:
-        return [_rate_limited(observed, body, correlation)]
+        return [_rate_limited(observed, body, correlation, request)]
     if body is None or "message" not in body or ("code" not in body and "status" not in body):
         if body is not None and "error" in body:
             return [_login_error(status, body)]
@@ -897,23 +900,29 @@ def _explain_error(
 
 
 def _rate_limited(
-    observed: ObservedResponse, body: dict[str, Any] | None, correlation: str | None
+    observed: ObservedResponse,
+    body: dict[str, Any] | None,
+    correlation: str | None,
+    request: ObservedRequest | None = None,
 ) -> Finding:
     """Explain a 429 from the API host (ErrorBody) or the login host (OAuth error body)."""
     body = body or {}
     oauth = "error" in body and "message" not in body
+    to_login = request is not None and (
+        (request.path or "").rstrip("/") == TOKEN_PATH or (request.host or "").startswith("login.")
+    )
     code = body.get("error") if oauth else body.get("code")
     message = (
         body.get("error_description") or body.get("description") if oauth else body.get("message")
     )
     retry_after = observed.header("retry-after")
-    responder = "The login host" if oauth else "Genesys Cloud"
+    responder = "The login host" if oauth or to_login else "Genesys Cloud"
     return make_finding(
         "rate.limited",
         f"{responder} answered 429 {code or 'Too Many Requests'}: {message or 'no message'}. "
         f"Retry-After: {retry_after or 'not sent'}.",
         "Wait the Retry-After seconds before the next call, and slow the loop down"
-        + (" (get one token and reuse it until it expires)." if oauth else "."),
+        + (" (get one token and reuse it until it expires)." if oauth or to_login else "."),
         {
             "status": 429,
             "code": code,

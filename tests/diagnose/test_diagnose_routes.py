@@ -321,3 +321,37 @@ async def test_doctor_region_mismatch_hyphenated_name() -> None:
     assert len(mismatch) == 1
     assert "ap-southeast-2" in mismatch[0].detail
     assert "ap_southeast_2" not in mismatch[0].detail
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        (TOKEN_REQUEST, False),
+        (http("GET", "/api/v2/flows?type=workflow"), False),
+        (http("POST", "/api/v2/flows/instances/query", HISTORY_QUERY), True),
+        (http("POST", "/api/v2/flows/executions", {"flowId": FLOW_ID}), True),
+    ],
+    ids=["token", "listing", "history-query", "launch"],
+)
+async def test_doctor_history_disabled_only_for_executions(
+    request_text: str, expected: bool
+) -> None:
+    org = workflow_scenario(flow_id=FLOW_ID, inputs=INPUTS)
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(request=request_text)
+
+    assert ("history.disabled" in report.codes) is expected
+
+
+def test_check_response_login_host_429_names_login_host() -> None:
+    response = (
+        "HTTP/1.1 429 Too Many Requests\nRetry-After: 3\nContent-Type: application/json\n\n"
+        '{"message": "Too many requests", "code": "too.many.requests", "status": 429}'
+    )
+
+    findings = check_response(parse_response(response), parse_request(TOKEN_REQUEST))
+
+    limited = [f for f in findings if f.code == "rate.limited"]
+    assert limited[0].detail.startswith("The login host answered 429")
+    assert "reuse" in limited[0].fix
