@@ -253,6 +253,11 @@ def _check_type(schema_input: SchemaInput, value: Any, where: str) -> list[Findi
                     "the value is a string that contains a JSON array; the array must be sent "
                     "itself, not encoded as a string"
                 )
+            elif _comma_list(value) is not None:
+                problem = (
+                    "the value is one comma-separated string; each item must be its own "
+                    "element of a JSON array"
+                )
             else:
                 problem = (
                     f"a list of {_plural_name(arch_type)} needs a JSON array, even for one item"
@@ -467,6 +472,8 @@ def suggest_value(schema_input: SchemaInput, value: Any) -> Any:
             items = value
         else:
             decoded = _json_array(value)
+            if decoded is None:
+                decoded = _comma_list(value)
             items = decoded if decoded is not None else [value]
         return [_suggest_one(arch_type, item) for item in items]
     if isinstance(value, list) and arch_type != "json":
@@ -537,6 +544,14 @@ def _json_array(value: Any) -> list[Any] | None:
     except ValueError:
         return None
     return decoded if isinstance(decoded, list) else None
+
+
+def _comma_list(value: Any) -> list[str] | None:
+    """Return the items of a comma-separated string such as ``"vip,late"``, or ``None``."""
+    if not isinstance(value, str) or "," not in value:
+        return None
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    return items or None
 
 
 def _wrong_type(

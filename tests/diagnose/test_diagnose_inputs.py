@@ -249,6 +249,8 @@ def test_check_inputs_fix_never_repeats_wrong_values() -> None:
         ("Flow.email", 42, "42"),
         ("Flow.tags", "gold", ["gold"]),
         ("Flow.tags", '["gold", "silver"]', ["gold", "silver"]),
+        ("Flow.tags", "vip,late", ["vip", "late"]),
+        ("Flow.tags", "vip, late,", ["vip", "late"]),
         ("Flow.amount", "lots", "<Decimal>"),
     ],
 )
