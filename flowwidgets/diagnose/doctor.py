@@ -29,12 +29,14 @@ from flowwidgets.api import (
 from flowwidgets.api.errors import ApiConnectionError, UnauthorizedError
 from flowwidgets.diagnose._match import quote_list
 from flowwidgets.diagnose.findings import Finding, Severity, make_finding
-from flowwidgets.diagnose.inputs import check_inputs
+from flowwidgets.diagnose.inputs import check_inputs, read_input_schema
 from flowwidgets.diagnose.launch_body import LaunchIntent
 from flowwidgets.diagnose.offline import (
+    INPUT_NAME_EXAMPLE,
     body_route,
     check_request,
     check_response,
+    inputs_hint,
     launch_intent,
     request_flow_id,
     token_domain,
@@ -565,6 +567,15 @@ class Doctor:
             return
         state.input_findings = check_inputs(state.intent, schema, version.id if version else None)
         state.report.extend(state.input_findings)
+        names = list(read_input_schema(schema))[:2]
+        if names:
+            # The offline fix shows an example input name; the flow's own names are better.
+            example = inputs_hint([INPUT_NAME_EXAMPLE])
+            findings = state.report.findings
+            for index, finding in enumerate(findings):
+                if finding.code == "request.unknown-field" and example in finding.fix:
+                    fixed = finding.fix.replace(example, inputs_hint(names))
+                    findings[index] = replace(finding, fix=fixed)
 
     # Execution history setting.
 

@@ -620,10 +620,7 @@ def _unknown_field(intent: LaunchIntent, key: str, suggestion: str | None) -> Fi
             "or rejects the body."
         )
         if suggestion == "inputData" or suggestion is None:
-            fix += (
-                " Inputs belong in inputData, keyed by their full Architect names such as "
-                "'Flow.email'."
-            )
+            fix += " " + inputs_hint([INPUT_NAME_EXAMPLE])
     return make_finding(
         "request.unknown-field",
         detail,
@@ -636,6 +633,18 @@ def _unknown_field(intent: LaunchIntent, key: str, suggestion: str | None) -> Fi
             "value_type": _json_kind(value),
         },
         severity=Severity.ERROR,
+    )
+
+
+#: The input name that offline fixes show as an example; connected checks put real ones in.
+INPUT_NAME_EXAMPLE = "Flow.email"
+
+
+def inputs_hint(names: list[str]) -> str:
+    """Return the sentence that says where inputs belong, with ``names`` as examples."""
+    return (
+        "Inputs belong in inputData, keyed by their full Architect names such as "
+        f"{quote_list(names)}."
     )
 
 

@@ -555,3 +555,16 @@ async def test_doctor_not_launchable_explains_type(flow_type: str) -> None:
     assert "'flow.not-launchable' means" in skipped.detail
     assert "--force" in skipped.fix
     assert "pass force=True" not in skipped.fix
+
+
+async def test_doctor_unknown_field_fix_names_real_input() -> None:
+    org = workflow_scenario(flow_id=FLOW_ID, inputs=INPUTS)
+    body = {"flowId": FLOW_ID, "inputs": {"addr": "Main St 1"}, "extra": {"x": 1}}
+
+    async with sandbox_client(org) as client:
+        report = await Doctor(client).run(request=body)
+
+    unknown = {f.evidence["field"]: f for f in report.by_code("request.unknown-field")}
+    for field in ("inputs", "extra"):
+        assert "'Flow.address'" in unknown[field].fix
+        assert "'Flow.email'" not in unknown[field].fix
