@@ -358,7 +358,24 @@ def _wrong_analytics_endpoint(path: str, purpose: str) -> Finding:
 def _check_aggregates_query(
     observed: ObservedRequest, *, sent_to_endpoint: bool = True
 ) -> list[Finding]:
-    """Check a flow-execution aggregates query body; without a readable body nothing is checked."""
+    """Check a flow-execution aggregates query body; an unreadable body is left to the reader's
+    findings, and a missing one gets its own."""
+    if (
+        sent_to_endpoint
+        and observed.method in (None, "POST")
+        and not (observed.body_text or "").strip()
+        and not observed.findings
+    ):
+        return [
+            make_finding(
+                "request.not-json",
+                f"The POST {FLOW_EXECUTION_AGGREGATES_PATH} request has no body, so there is no "
+                "query to run (the API answers 400).",
+                'Send a JSON query such as {"interval": "<start>/<end>", '
+                '"metrics": ["nFlowExecutions"]}.',
+                {"content_type": observed.header("content-type"), "body_error": None},
+            )
+        ]
     if not observed.has_json_body or not isinstance(observed.body, dict):
         return []
     body = observed.body

@@ -355,3 +355,11 @@ def test_check_response_login_host_429_names_login_host() -> None:
     limited = [f for f in findings if f.code == "rate.limited"]
     assert limited[0].detail.startswith("The login host answered 429")
     assert "reuse" in limited[0].fix
+
+
+def test_check_request_analytics_without_body() -> None:
+    text = http("POST", "/api/v2/analytics/flowexecutions/aggregates/query")
+
+    findings = check_request(parse_request(text))
+
+    assert codes(findings) == ["request.not-json"]
