@@ -567,7 +567,7 @@ class Doctor:
             return
         state.input_findings = check_inputs(state.intent, schema, version.id if version else None)
         state.report.extend(state.input_findings)
-        names = list(read_input_schema(schema))[:2]
+        names = list(read_input_schema(schema))[:1]
         if names:
             # The offline fix shows an example input name; the flow's own names are better.
             example = inputs_hint([INPUT_NAME_EXAMPLE])
