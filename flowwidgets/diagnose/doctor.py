@@ -74,7 +74,7 @@ _LAUNCH_BLOCKERS = frozenset(
     }
 )
 
-# What starts a flow of a type that the launch API does not start, keyed by flow type.
+# The channel or event that starts each flow type the launch API does not start.
 _FLOW_TYPE_STARTS = {
     "INBOUNDCALL": "An inbound call flow runs when a call arrives on a number routed to it.",
     "INBOUNDCHAT": "An inbound chat flow runs when a chat conversation is routed to it.",
@@ -1403,9 +1403,8 @@ def _concerns_executions(
 ) -> bool:
     """Return whether the check is about executions, so that execution history matters.
 
-    A token request, a flow listing or another route unrelated to executions gets no
-    execution-history findings; a launch, an execution, a history or analytics query, or a
-    check without a request does.
+    A launch, an execution, a history or analytics query, or a check without a request is.
+    A token request, a flow listing or another route unrelated to executions is not.
     """
     if launch or execution_id or observed is None or launch_intent(observed) is not None:
         return True

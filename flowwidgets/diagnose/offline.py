@@ -658,7 +658,7 @@ INPUT_NAME_EXAMPLE = "Flow.email"
 
 
 def inputs_hint(names: list[str]) -> str:
-    """Return the sentence that says where inputs belong, with ``names`` as examples."""
+    """Return the sentence on where inputs belong, with ``names`` as examples."""
     return (
         "Inputs belong in inputData, keyed by their full Architect names such as "
         f"{quote_list(names)}."
