@@ -140,7 +140,11 @@ def _nested_flow(
         f"named {key!r}, so the whole object is ignored and none of its values reach the flow."
     )
     if matched:
-        detail += f" The nested keys are the inputs {quote_list(matched)}."
+        detail += (
+            f" The nested key is the input {quote_list(matched)}."
+            if len(matched) == 1
+            else f" The nested keys are the inputs {quote_list(matched)}."
+        )
     if unmatched:
         detail += f" Not inputs of the flow: {quote_list(unmatched)}."
     corrected = {

@@ -293,3 +293,12 @@ def test_check_inputs_list_as_json_string() -> None:
     assert findings[0].evidence["suggested"] == ["gold"]
     assert '["gold"]' in findings[0].fix
     assert '["[' not in findings[0].fix
+
+
+def test_check_inputs_nested_flow_one_key_singular() -> None:
+    intent = read_launch_body({"flowId": "f-1", "inputData": {"flow": {"email": "a@example.com"}}})
+
+    findings = check_inputs(intent, ARCH_SCHEMA)
+
+    nested = next(f for f in findings if f.code == "inputs.unknown-key")
+    assert "The nested key is the input 'Flow.email'." in nested.detail
