@@ -84,3 +84,13 @@ def test_lazy_names_listed_in_all() -> None:
     lazy_names = set(flowwidgets._LAZY)
 
     assert lazy_names <= set(flowwidgets.__all__)
+
+
+def test_sandbox_regions_match_client_regions() -> None:
+    from flowwidgets.api import REGIONS
+    from flowwidgets.sandbox.app import REGION_DOMAINS
+
+    client_domains = {region.domain for region in REGIONS.values()}
+
+    # The sandbox keeps its own copy because it imports nothing from the client.
+    assert set(REGION_DOMAINS) == client_domains
