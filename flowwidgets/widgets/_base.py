@@ -21,6 +21,17 @@ _BADGE_STYLE = (
 )
 
 
+class PlainReprMixin:
+    """Mixin that makes IPython's plain-text display use the widget's deterministic ``repr``.
+
+    nbval compares ``text/plain`` outputs, so a widget's ``__repr__`` must show no
+    ids, addresses or times, and the pretty printer must use it as it is.
+    """
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
 def org_badge_html(client: GenesysClient | None) -> str:
     """Build the badge that shows whether a widget talks to the sandbox or to a real org.
 

@@ -13,6 +13,7 @@ import traitlets
 
 from flowwidgets.widgets._base import (
     ErrorArea,
+    PlainReprMixin,
     TaskRunner,
     guard_callback,
     is_sandbox,
@@ -83,7 +84,7 @@ def figure_output(figure: Any) -> dict[str, Any]:
     }
 
 
-class AnalyticsPanel(w.VBox):
+class AnalyticsPanel(PlainReprMixin, w.VBox):
     """Show what execution history and flow-execution analytics see of one flow.
 
     For the chosen flow and interval it shows the execution-data setting
@@ -135,9 +136,6 @@ class AnalyticsPanel(w.VBox):
 
     def __repr__(self) -> str:
         return f"<AnalyticsPanel {self.history_count} history records, {self.counted} counted>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     def set_client(self, client: GenesysClient) -> None:
         """Query through ``client`` from now on."""

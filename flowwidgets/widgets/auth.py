@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
-from flowwidgets.widgets._base import ErrorArea, TaskRunner, guard_callback, org_badge_html
+from flowwidgets.widgets._base import (
+    ErrorArea,
+    PlainReprMixin,
+    TaskRunner,
+    guard_callback,
+    org_badge_html,
+)
 
 if TYPE_CHECKING:
     from flowwidgets.api import GenesysClient
@@ -84,7 +90,7 @@ def token_expiry(client: GenesysClient) -> dt.datetime | None:
     return None
 
 
-class AuthCell(w.VBox):
+class AuthCell(PlainReprMixin, w.VBox):
     """Connect to a Genesys Cloud org (client credentials or a pasted token) or to the sandbox.
 
     After connecting, the cell shows the organization, region, OAuth client and
@@ -171,9 +177,6 @@ class AuthCell(w.VBox):
     def __repr__(self) -> str:
         state = f"connected to {self.organization_name!r}" if self.connected else "not connected"
         return f"<AuthCell {state}>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     def on_connect(self, callback: Callable[[GenesysClient], Any]) -> None:
         """Call ``callback(client)`` every time the cell connects (at once if it already is)."""

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
-from flowwidgets.widgets._base import ErrorArea, TaskRunner, guard_callback, org_badge_html
+from flowwidgets.widgets._base import (
+    ErrorArea,
+    PlainReprMixin,
+    TaskRunner,
+    guard_callback,
+    org_badge_html,
+)
 
 if TYPE_CHECKING:
     from flowwidgets.api import Flow, GenesysClient, InputSchema, RetryWait
@@ -135,7 +141,7 @@ def input_schema_html(schema: InputSchema | None) -> str:
     return f"<table>{header}{''.join(rows)}</table>"
 
 
-class FlowPicker(w.VBox):
+class FlowPicker(PlainReprMixin, w.VBox):
     """Search the org's flows by name and type and show the selected flow's input schema.
 
     All flows are loaded once (``GET /api/v2/flows``, 100 per page) and
@@ -193,9 +199,6 @@ class FlowPicker(w.VBox):
 
     def __repr__(self) -> str:
         return f"<FlowPicker {self.flow_count} flows loaded, {self.match_count} shown>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     @property
     def selected_flow(self) -> Flow | None:

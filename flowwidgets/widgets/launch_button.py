@@ -13,6 +13,7 @@ import traitlets
 
 from flowwidgets.widgets._base import (
     ErrorArea,
+    PlainReprMixin,
     TaskRunner,
     guard_callback,
     is_sandbox,
@@ -43,7 +44,7 @@ def execution_names(base: str | None, count: int) -> list[str]:
     return [f"flowwidgets-{uuid.uuid4()}" for _ in range(count)]
 
 
-class LaunchButton(w.VBox):
+class LaunchButton(PlainReprMixin, w.VBox):
     """Launch the form's request once, or N times with a progress bar.
 
     The button is disabled while launching, so a double click launches once.
@@ -105,9 +106,6 @@ class LaunchButton(w.VBox):
 
     def __repr__(self) -> str:
         return f"<LaunchButton {self.launch_count} launched>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     def set_client(self, client: GenesysClient) -> None:
         """Launch through ``client`` from now on."""

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
-from flowwidgets.widgets._base import ErrorArea, TaskRunner, guard_callback, org_badge_html
+from flowwidgets.widgets._base import (
+    ErrorArea,
+    PlainReprMixin,
+    TaskRunner,
+    guard_callback,
+    org_badge_html,
+)
 from flowwidgets.widgets.inputs import parse_input_value
 from flowwidgets.widgets.snippets import (
     build_launch_body,
@@ -102,7 +108,7 @@ def _placeholder(arch_type: str, is_list: bool) -> str:
     }.get(arch_type, "text")
 
 
-class LaunchForm(w.VBox):
+class LaunchForm(PlainReprMixin, w.VBox):
     """Fill the inputs of the flow version that will run and see the launch request it makes.
 
     Shows the exact JSON body of ``POST /api/v2/flows/executions`` and the same
@@ -188,9 +194,6 @@ class LaunchForm(w.VBox):
         if self.flow is None:
             return "<LaunchForm no flow selected>"
         return f"<LaunchForm {self.flow.name!r}: {len(self.fields)} inputs>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     def set_client(self, client: GenesysClient) -> None:
         """Use ``client`` for the request URL and the checks."""

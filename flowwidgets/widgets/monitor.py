@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
-from flowwidgets.widgets._base import ErrorArea, TaskRunner, is_sandbox, org_badge_html
+from flowwidgets.widgets._base import (
+    ErrorArea,
+    PlainReprMixin,
+    TaskRunner,
+    is_sandbox,
+    org_badge_html,
+)
 
 if TYPE_CHECKING:
     from flowwidgets.analytics import Ledger
@@ -67,7 +73,7 @@ class TrackedExecution:
         return self.error is not None or (self.execution is not None and self.execution.is_terminal)
 
 
-class StatusMonitor(w.VBox):
+class StatusMonitor(PlainReprMixin, w.VBox):
     """Poll every launched execution with backoff until it ends and explain the failures.
 
     Polling runs as an asyncio task on the kernel's running loop, so the kernel
@@ -120,9 +126,6 @@ class StatusMonitor(w.VBox):
             counts[tracked.status] = counts.get(tracked.status, 0) + 1
         summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
         return f"<StatusMonitor {len(self.executions)} executions: {summary}>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     def set_client(self, client: GenesysClient) -> None:
         """Poll through ``client`` from now on."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from flowwidgets.widgets._base import ErrorArea, TaskRunner
+from flowwidgets.widgets._base import ErrorArea, PlainReprMixin, TaskRunner
 from flowwidgets.widgets.analytics_panel import AnalyticsPanel
 from flowwidgets.widgets.auth import AuthCell
 from flowwidgets.widgets.flows import FlowPicker
@@ -32,7 +32,7 @@ SECTION_TITLES = (
 )
 
 
-class Troubleshooter(w.VBox):
+class Troubleshooter(PlainReprMixin, w.VBox):
     """Connect, pick a flow, fill its inputs, launch, watch and read the findings, in one widget.
 
     The sections are tabs. Connecting loads the flows. Selecting a flow builds
@@ -99,9 +99,6 @@ class Troubleshooter(w.VBox):
         fallback = "connecting" if self._connecting else "not connected"
         organization = self.auth.organization_name or fallback
         return f"<Troubleshooter {organization}: {len(self.findings)} findings>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     @property
     def client(self) -> GenesysClient | None:
