@@ -715,8 +715,8 @@ def check_response(
 ) -> list[Finding]:
     """Check whether Genesys Cloud could have sent a response; explain error bodies.
 
-    The launch returns 200 with a JSON body containing ``id``, ``name``, ``flowVersion`` and
-    ``selfUri`` and an ``ININ-Correlation-Id`` header; anything else came from another
+    The launch returns 200 with an ``ININ-Correlation-Id`` header and a JSON body containing
+    ``id``, ``name``, ``flowVersion`` and ``selfUri``. Anything else came from another
     component or is an error. When ``request`` is given and is not a launch, a success is
     judged against that route instead: any 2xx with a JSON body.
     """

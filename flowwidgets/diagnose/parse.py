@@ -31,7 +31,7 @@ class ObservedRequest:
     """A request as the person sent it: a JSON body, an HTTP message or a curl command line.
 
     ``body`` is the parsed JSON (any JSON value) or ``None`` when the body is missing or not JSON;
-    ``body_error`` then gives the reason. ``findings`` holds problems met while reading, such as
+    ``body_error`` then gives the reason. ``findings`` contains problems met while reading, such as
     ``@file`` data.
     """
 

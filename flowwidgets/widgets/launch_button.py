@@ -49,7 +49,7 @@ class LaunchButton(PlainReprMixin, w.VBox):
 
     The button is disabled while launching, so a double click launches once.
     Against a real org (``client.sandbox is None``) a click requires
-    confirmation first. On HTTP 429 the client waits as ``Retry-After`` says
+    confirmation first. On HTTP 429 the client waits for the ``Retry-After`` seconds
     and the button shows the wait. Every launch is recorded in ``ledger`` when
     one is given, and handed to ``monitor`` when one is given.
     """
@@ -213,7 +213,7 @@ class LaunchButton(PlainReprMixin, w.VBox):
         flow_id = body["flowId"]
         if self.ledger is not None:
             # On the sandbox, launches happen at sandbox time, which may be far from the
-            # computer's clock; the ledger must use the same time as the org it records.
+            # computer's clock. The ledger must use the org's time so intervals line up.
             sandbox = getattr(self.client, "sandbox", None)
             self.ledger.record_launch(
                 name,

@@ -119,7 +119,7 @@ class Troubleshooter(PlainReprMixin, w.VBox):
 
     def add_findings(self, findings: list[Finding]) -> None:
         """Add ``findings`` to the report (a finding already shown is not repeated)."""
-        # Titles are generic ("A flow input was not supplied"), so the detail tells findings apart.
+        # Titles are generic ("A flow input was not supplied"), so the detail distinguishes them.
         seen = {(finding.code, finding.detail) for finding in self.findings}
         for finding in findings:
             if (finding.code, finding.detail) not in seen:

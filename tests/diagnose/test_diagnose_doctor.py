@@ -513,7 +513,7 @@ async def test_doctor_numeric_flow_version_one_fix() -> None:
 
 
 class RejectLaunchTransport(httpx.AsyncBaseTransport):
-    """Pass requests to the sandbox, but answer every launch with a 400 whose message has no
+    """Pass requests to the sandbox, but reject every launch with a 400 whose message has no
     full stop, as some Genesys Cloud messages have none."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:

@@ -1,7 +1,7 @@
 """Run the runbook headless on field cases whose request cannot simply be corrected.
 
 A request without a flowId, or with input values of the wrong type that no
-rule can convert, must still give a finished report that says why the
+rule can convert, must still give a finished report that explains why the
 corrected launch was not made, never a traceback.
 """
 
